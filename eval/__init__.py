@@ -1,0 +1,1 @@
+"""Evaluation: question sets, metrics, retrieval/answer runners and benchmarks."""

@@ -1,0 +1,95 @@
+"""Loaders: PDF (pypdf), PPTX, DOCX, HTML, Markdown and text files into pages with page numbers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from kb.errors import DocumentReadError
+from kb.languages import detect_language, normalise_text
+from kb.types import LoadedDocument, Page, Section
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES = (".pdf", ".pptx", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
+_BLANKS = re.compile(r"[ \t\u00a0]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+
+def clean(text: str) -> str:
+    """Collapse runs of spaces and blank lines; strip NULs and soft hyphens left by extractors."""
+    text = normalise_text(text.replace("\x00", "").replace("\u00ad", ""))
+    lines = [_BLANKS.sub(" ", line).strip() for line in text.splitlines()]
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def make_page(doc_id: str, number: int, sections: Iterable[Section]) -> Page:
+    """A page from its sections, with empty sections dropped and its language detected."""
+    kept = tuple(
+        Section(s.heading.strip(), clean(s.text)) for s in sections if clean(s.text) or s.heading
+    )
+    page = Page(doc_id=doc_id, number=number, sections=kept, language="und")
+    return Page(doc_id, number, kept, detect_language(page.text))
+
+
+def load_document(path: Path, doc_id: str, password: str = "") -> LoadedDocument:
+    """Read a file into pages; raises DocumentReadError with a reason a person can act on."""
+    loader = _LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise DocumentReadError(
+            f"{path.name}: unsupported file type; use one of {', '.join(SUFFIXES)}"
+        )
+    document = loader(path, doc_id, password)
+    if not any(page.text.strip() for page in document.pages):
+        raise DocumentReadError(f"{path.name}: the file has no text to index")
+    return document
+
+
+def _pdf(path: Path, doc_id: str, password: str) -> LoadedDocument:
+    from ingest.pdf import read_pdf
+
+    return read_pdf(path, doc_id, password)
+
+
+def _pptx(path: Path, doc_id: str, _password: str) -> LoadedDocument:
+    from ingest.office import read_pptx
+
+    return read_pptx(path, doc_id)
+
+
+def _docx(path: Path, doc_id: str, _password: str) -> LoadedDocument:
+    from ingest.office import read_docx
+
+    return read_docx(path, doc_id)
+
+
+def _html(path: Path, doc_id: str, _password: str) -> LoadedDocument:
+    from ingest.markup import read_html
+
+    return read_html(path, doc_id)
+
+
+def _markdown(path: Path, doc_id: str, _password: str) -> LoadedDocument:
+    from ingest.markup import read_markdown
+
+    return read_markdown(path, doc_id)
+
+
+def _text(path: Path, doc_id: str, _password: str) -> LoadedDocument:
+    from ingest.markup import read_text
+
+    return read_text(path, doc_id)
+
+
+_LOADERS: dict[str, Callable[[Path, str, str], LoadedDocument]] = {
+    ".pdf": _pdf,
+    ".pptx": _pptx,
+    ".docx": _docx,
+    ".html": _html,
+    ".htm": _html,
+    ".md": _markdown,
+    ".markdown": _markdown,
+    ".txt": _text,
+}

@@ -1,0 +1,264 @@
+"""Sync a library folder into the store: content hashes decide, unchanged files cost no embedding."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from ingest.chunk import chunk_pages
+from ingest.load import SUFFIXES, load_document
+from kb.catalog import CATALOG_NAMES, Catalog, CatalogEntry, load_catalog
+from kb.embedder import Embedder
+from kb.errors import DocumentReadError
+from kb.languages import lexical_tokens
+from kb.settings import ChunkSettings
+from kb.store import Store
+from kb.types import Chunk, DocumentRecord, LoadedDocument
+
+logger = logging.getLogger(__name__)
+Status = Literal["indexed", "unchanged", "removed", "failed"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one file in a sync."""
+
+    path: str
+    doc_id: str
+    status: Status
+    reason: str = ""
+    pages: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    language: str = ""
+
+
+@dataclass
+class SyncReport:
+    """Per-file results and totals of one sync."""
+
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """True when at least one file could not be indexed."""
+        return any(f.status == "failed" for f in self.files)
+
+    def totals(self) -> dict[str, Any]:
+        """Counts by status plus pages, chunks and embeddings, for the report and `--json`."""
+        by_status = Counter(f.status for f in self.files)
+        return {
+            "files": len(self.files),
+            **{
+                status: by_status.get(status, 0)
+                for status in ("indexed", "unchanged", "removed", "failed")
+            },
+            "pages": sum(f.pages for f in self.files if f.status == "indexed"),
+            "chunks": sum(f.chunks for f in self.files if f.status == "indexed"),
+            "embedded": sum(f.embedded for f in self.files),
+            "languages": dict(Counter(f.language for f in self.files if f.language)),
+            "seconds": round(self.seconds, 3),
+            "embed_seconds": round(self.embed_seconds, 3),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` shape: {"files": [...], "totals": {...}}."""
+        return {"files": [asdict(f) for f in self.files], "totals": self.totals()}
+
+
+class SyncProgress:
+    """Progress hooks; the CLI subclasses this with a progress bar, tests and the API use it as is."""
+
+    def start(self, files: int) -> None:
+        """Called once with the number of files to look at."""
+
+    def file_started(self, path: str) -> None:
+        """Called before a file is processed."""
+
+    def chunks_embedded(self, n: int) -> None:
+        """Called after each embedding batch."""
+
+    def file_done(self, result: FileResult) -> None:
+        """Called after each file (any status)."""
+
+
+def discover(library: Path) -> dict[str, Path]:
+    """Supported files under `library` by document id (their path relative to it, POSIX style)."""
+    found = {}
+    for path in sorted(library.rglob("*")):
+        rel = path.relative_to(library)
+        if any(part.startswith((".", "_")) for part in rel.parts) or path.name in CATALOG_NAMES:
+            continue
+        if path.is_file() and path.suffix.lower() in SUFFIXES:
+            found[rel.as_posix()] = path
+    return found
+
+
+def content_hash(path: Path, entry: CatalogEntry | None) -> str:
+    """Hash of the file's bytes and its catalog entry (a catalog edit updates the metadata)."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(entry.model_dump_json().encode() if entry else b"-")
+    return digest.hexdigest()
+
+
+class Syncer:
+    """Makes the store match a library folder."""
+
+    def __init__(
+        self, store: Store, embedder: Embedder, chunking: ChunkSettings, batch_size: int = 16
+    ):
+        self.store = store
+        self.embedder = embedder
+        self.chunking = chunking
+        self.batch_size = batch_size
+
+    def sync(self, folder: Path, progress: SyncProgress | None = None) -> SyncReport:
+        """Index new and changed files, drop removed ones, sweep chunks left by an interrupted run."""
+        progress = progress or SyncProgress()
+        started = time.perf_counter()
+        catalog = load_catalog(folder)
+        files = discover(catalog.library)
+        report = SyncReport()
+        records = self._sweep()
+        progress.start(len(files))
+        for doc_id, path in files.items():
+            progress.file_started(doc_id)
+            result = self._sync_file(doc_id, path, catalog, records.get(doc_id), report, progress)
+            report.files.append(result)
+            progress.file_done(result)
+        for doc_id in sorted(set(records) - set(files)):
+            self.store.delete_document(doc_id)
+            report.files.append(FileResult(path=doc_id, doc_id=doc_id, status="removed"))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _sweep(self) -> dict[str, DocumentRecord]:
+        """Delete chunks with no document record or a stale hash; return the records that are whole."""
+        records = self.store.documents()
+        whole = {}
+        for doc_id, rows in self.store.chunk_ids().items():
+            record = records.get(doc_id)
+            stale = [cid for cid, h in rows if record is None or h != record.content_hash]
+            if stale:
+                logger.info(
+                    "sweeping %d chunks of %s left by an interrupted run", len(stale), doc_id
+                )
+                self.store.delete_chunks(stale)
+            if record is not None and len(rows) - len(stale) == record.chunk_count:
+                whole[doc_id] = record
+        for doc_id in set(records) - set(whole):
+            self.store.delete_document(doc_id)
+        return whole
+
+    def _sync_file(
+        self,
+        doc_id: str,
+        path: Path,
+        catalog: Catalog,
+        record: DocumentRecord | None,
+        report: SyncReport,
+        progress: SyncProgress,
+    ) -> FileResult:
+        started = time.perf_counter()
+        entry = catalog.entry_for(doc_id)
+        digest = content_hash(path, entry)
+        if record is not None and record.content_hash == digest:
+            return FileResult(
+                path=doc_id,
+                doc_id=doc_id,
+                status="unchanged",
+                pages=record.page_count,
+                chunks=record.chunk_count,
+                language=str(record.meta.get("language", "")),
+            )
+        try:
+            document = load_document(path, doc_id, entry.password if entry else "")
+        except DocumentReadError as exc:
+            if record is not None:
+                self.store.delete_document(doc_id)
+            return FileResult(
+                path=doc_id,
+                doc_id=doc_id,
+                status="failed",
+                reason=exc.message,
+                seconds=time.perf_counter() - started,
+            )
+        meta = document_meta(doc_id, path, entry, document)
+        chunks = chunk_pages(
+            document.pages,
+            self.embedder.token_count,
+            self.chunking.max_tokens,
+            self.chunking.overlap_tokens,
+        )
+        vectors, embedded = self._embed(chunks, report, progress)
+        tokens = [" ".join(lexical_tokens(f"{c.heading}\n{c.text}")) for c in chunks]
+        new_record = DocumentRecord(doc_id, digest, len(chunks), len(document.pages), meta)
+        self.store.replace_document(new_record, chunks, vectors, tokens)
+        logger.info("indexed %s (%d chunks)", doc_id, len(chunks))
+        return FileResult(
+            path=doc_id,
+            doc_id=doc_id,
+            status="indexed",
+            pages=len(document.pages),
+            chunks=len(chunks),
+            embedded=embedded,
+            seconds=time.perf_counter() - started,
+            language=str(meta["language"]),
+        )
+
+    def _embed(
+        self, chunks: list[Chunk], report: SyncReport, progress: SyncProgress
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for the chunks, reusing any the store already holds for the same chunk id."""
+        known = self.store.existing_embeddings([c.id for c in chunks])
+        missing = [c for c in chunks if c.id not in known]
+        for start in range(0, len(missing), self.batch_size):
+            batch = missing[start : start + self.batch_size]
+            began = time.perf_counter()
+            vectors = self.embedder.embed_passages([embed_text(c) for c in batch])
+            report.embed_seconds += time.perf_counter() - began
+            known.update({c.id: v for c, v in zip(batch, vectors)})
+            progress.chunks_embedded(len(batch))
+        matrix = (
+            np.stack([known[c.id] for c in chunks]) if chunks else np.zeros((0, self.store.dim))
+        )
+        return matrix.astype(np.float32), len(missing)
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the embedder sees for a chunk: its section heading, then its text."""
+    if chunk.heading and chunk.heading not in chunk.text:
+        return f"{chunk.heading}\n{chunk.text}"
+    return chunk.text
+
+
+def document_meta(
+    doc_id: str, path: Path, entry: CatalogEntry | None, document: LoadedDocument
+) -> dict[str, Any]:
+    """Catalog metadata, with inference for what the catalog leaves out (title, language, kind)."""
+    fields = entry.model_dump(exclude={"file", "password"}) if entry else {}
+    languages = Counter(p.language for p in document.pages if p.language != "und")
+    fields["title"] = (
+        fields.get("title")
+        or document.title
+        or path.stem.replace("-", " ").replace("_", " ").title()
+    )
+    fields["language"] = fields.get("language") or (
+        languages.most_common(1)[0][0] if languages else "und"
+    )
+    fields["page_languages"] = sorted(languages)
+    fields.setdefault("kind", "unknown")
+    fields["year"] = fields.get("year") or 0
+    fields["format"] = path.suffix.lower().lstrip(".")
+    fields["file"] = doc_id
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in fields.items()}

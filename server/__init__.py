@@ -1,0 +1,1 @@
+"""The retrieval service: search (dense, lexical, fused), answers, and the HTTP API."""
