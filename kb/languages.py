@@ -108,37 +108,14 @@ def detect_language(text: str) -> str:
     return normalise_language(str(result[0]["lang"])) if result else UNKNOWN
 
 
-# PDF text layers often map CJK glyphs to look-alike radical code points (⼈ U+2F08 for 人). NFKC fixes
-# the Kangxi block; the Radicals Supplement has no decompositions in Unicode, so the simplified forms
-# that fonts share with common ideographs are listed by hand.
-_RADICALS = str.maketrans(
-    {
-        "⻋": "车",
-        "⻔": "门",
-        "⻘": "青",
-        "⻓": "长",
-        "⻛": "风",
-        "⻙": "韦",
-        "⻰": "龙",
-        "⻅": "见",
-        "⻢": "马",
-        "⻄": "西",
-        "⻆": "角",
-        "⻝": "食",
-        "⻥": "鱼",
-        "⻉": "贝",
-        "⻜": "飞",
-        "⻚": "页",
-        "⻬": "齐",
-        "⻮": "齿",
-        "⻳": "龟",
-        "⻩": "黄",
-        "⻨": "麦",
-        "⻧": "卤",
-        "⻦": "鸟",
-        "⻊": "足",
-    }
+# PDF text layers often map CJK glyphs to look-alike radical code points (⼈ U+2F08 for 人, ⻛ for 风):
+# fonts such as Noto Sans CJK draw both with one glyph. NFKC folds the Kangxi block; the Radicals
+# Supplement has no decompositions in Unicode, so its pairs (radical, ideograph) are listed by hand.
+_RADICAL_PAIRS = (
+    "⺂乛⺃乚⺅亻⺉刂⺋㔾⺏尣⺐尢⺒巳⺓幺⺔彑⺕彐⺖忄⺘扌⺙攵⺛旡⺞歺⺠民⺡氵⺣灬⺤爫⺦丬⺨犭⺭礻⺯糹⺰纟⺱罓⺳㓁⺹耂⺺肀⺾艹⺿艹⻀艹⻂衤⻅见⻆角"
+    "⻈讠⻉贝⻋车⻌辶⻐钅⻑長⻒镸⻓长⻔门⻖阝⻘青⻙韦⻚页⻛风⻜飞⻝食⻟飠⻠饣⻢马⻣骨⻤鬼⻥鱼⻦鸟⻧卤⻨麦⻩黄⻪黾⻫斉⻬齐⻮齿⻯竜⻰龙⻱龜⻲亀⼾户"
 )
+_RADICALS = str.maketrans(_RADICAL_PAIRS[0::2], _RADICAL_PAIRS[1::2])
 _KANGXI = re.compile(r"[\u2f00-\u2fd5]")
 
 
@@ -175,8 +152,10 @@ def _segmenter(lang: str) -> Callable[[str], list[str]]:
 
         return lambda text: list(word_tokenize(text, engine="newmm", keep_whitespace=False))
     if lang == "km":
-        logging.getLogger("khmer-nltk").setLevel(logging.WARNING)
         from khmernltk import word_tokenize as khmer_tokenize
+
+        # khmer-nltk installs its own INFO handler at import; keep it quiet like every other library.
+        logging.getLogger("khmer-nltk").setLevel(logging.WARNING)
 
         return lambda text: list(khmer_tokenize(text))
     if lang == "lo":

@@ -180,3 +180,20 @@ def test_killed_ingest_is_completed_by_a_rerun(tmp_path: Path, tiny_model_dir: P
     reference = _state(Store(StoreSettings(path=str(tmp_path / "clean")), tiny.name, tiny.dim))
     assert killed == reference
     assert len(killed[0]) == 13  # 8 PDFs, 3 DOCX, the deck and the FAQ
+
+
+def test_uncatalogued_files_get_inferred_metadata(tmp_path: Path, tiny: object, store_path: str) -> None:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    make_pdf(folder / "berth-planning_notes.pdf", [PARAGRAPH])
+    make_pdf(folder / "titled.pdf", [PARAGRAPH], title="Quay Crane Productivity")
+    (folder / "cang.md").write_text("Cảng biển Hải Phòng là cảng lớn ở miền Bắc Việt Nam.\n")
+    syncer = _syncer(tiny, store_path)
+    syncer.sync(folder)
+    untitled = syncer.store.document("berth-planning_notes.pdf")
+    titled = syncer.store.document("titled.pdf")
+    vietnamese = syncer.store.document("cang.md")
+    assert untitled is not None and untitled.meta["title"] == "Berth Planning Notes"
+    assert untitled.meta["kind"] == "unknown" and untitled.meta["language"] == "en"
+    assert titled is not None and titled.meta["title"] == "Quay Crane Productivity"
+    assert vietnamese is not None and vietnamese.meta["language"] == "vi"

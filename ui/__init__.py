@@ -1,0 +1,1 @@
+"""The Gradio screens (Ask, Search, Library, Admin), built from the engine they are handed."""
