@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 KB_DIR = Path(__file__).resolve().parent
+# Best chunk's cosine below which no answer is attempted: calibrated with `portwise eval answers
+# --calibrate` on the question set (unanswerable vs answerable, ≤10% false refusals).
+REFUSAL_THRESHOLD = 0.847
 
 
 class StoreSettings(BaseModel):
@@ -59,6 +62,104 @@ class LibrarySettings(BaseModel):
     root: Path = Field(default=KB_DIR, description="Knowledge-base folder (holds catalog.yaml).")
 
 
+class SearchSettings(BaseModel):
+    """How hybrid search runs its legs, fuses them and groups the hits."""
+
+    fusion: Literal["rrf", "weighted"] = Field(
+        default="rrf",
+        description="`rrf` (reciprocal rank fusion) or `weighted` (min-max scores, weighted sum).",
+    )
+    rrf_k: int = Field(default=60, ge=1, description="RRF constant: 1 / (rrf_k + rank).")
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense leg in fusion.")
+    lexical_weight: float = Field(
+        default=0.3,
+        ge=0,
+        description="Weight of the lexical (BM25) leg in fusion (0.3 measured best on the question set).",
+    )
+    lexical_share_scale: float = Field(
+        default=2.0,
+        ge=0,
+        description="Raise the lexical weight to this times the library's share of chunks in the "
+        "question's language (lexical matches only within a language); 0 keeps `lexical_weight`.",
+    )
+    dense_depth: int = Field(default=50, ge=1, description="Candidates the dense leg returns.")
+    lexical_depth: int = Field(default=50, ge=1, description="Candidates the lexical leg returns.")
+    max_per_document: int = Field(
+        default=3,
+        ge=1,
+        description="Most hits one document may hold in the top-k (unless too few others qualify).",
+    )
+    cross_language_lexical: float = Field(
+        default=1.0,
+        ge=0,
+        description="Fusion weight factor for lexical hits in another language than the question's.",
+    )
+    language_calibration: Literal["offset", "zscore", "off"] = Field(
+        default="offset",
+        description="Correct dense scores for language attraction: `offset` subtracts "
+        "`same_language_offset` from chunks in the question's language; `zscore` scores each chunk "
+        "against its language's score distribution for the query; `off` keeps raw cosine.",
+    )
+    same_language_offset: float = Field(
+        default=0.04,
+        description="Cosine bonus the embedder gives text in the question's own language (removed).",
+    )
+    language_offsets: dict[str, float] = Field(
+        default_factory=lambda: {"en": 0.0},
+        description="Per question language overrides of `same_language_offset` (English is the "
+        "embedder's pivot and the library's majority language: no correction).",
+    )
+    glossary: bool = Field(
+        default=True,
+        description="Expand lexical queries with the port glossary's equivalents in other languages.",
+    )
+    glossary_weight: float = Field(
+        default=0.2, ge=0, description="BM25 weight of glossary expansion terms (original = 1)."
+    )
+
+
+class AnswerSettings(BaseModel):
+    """How questions are answered: which LLM backend, its limits, and when to refuse."""
+
+    backend: Literal["local", "openai", "extractive"] = Field(
+        default="local",
+        description="`local` (Qwen2.5-Coder-1.5B GGUF via llama.cpp; falls back to extractive when "
+        "not installed), `openai` (any OpenAI-compatible server) or `extractive` (no LLM).",
+    )
+    model_path: str = Field(
+        default="",
+        description="GGUF file for the local backend; empty: the one `portwise models` assembles.",
+    )
+    models_dir: str = Field(
+        default=".portwise/models", description="Where `portwise models` assembles the GGUF."
+    )
+    base_url: str = Field(
+        default="", description="OpenAI-compatible server URL for the openai backend (…/v1)."
+    )
+    model: str = Field(default="", description="Model name on the OpenAI-compatible server.")
+    api_key: SecretStr | None = Field(
+        default=None, description="API key for the OpenAI-compatible server (never logged)."
+    )
+    timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Give up on the LLM after this long and answer extractively.",
+    )
+    max_tokens: int = Field(default=160, ge=16, description="Most tokens the LLM may generate.")
+    context_chunks: int = Field(
+        default=4, ge=1, le=10, description="Numbered chunks put in the prompt (keep it short)."
+    )
+    context_chars: int = Field(
+        default=700, ge=100, description="Most characters of each chunk put in the prompt."
+    )
+    threads: int = Field(default=0, ge=0, description="CPU threads for llama.cpp; 0: all cores.")
+    refusal_threshold: float = Field(
+        default=REFUSAL_THRESHOLD,
+        description='Refuse ("not in the materials") when the best chunk\'s relevance is below '
+        "this; calibrated on the question set's unanswerable questions.",
+    )
+
+
 class Settings(BaseSettings):
     """All Portwise settings; environment variables use the `PORTWISE_` prefix and `__` for nesting."""
 
@@ -68,3 +169,22 @@ class Settings(BaseSettings):
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings, description="Embedder.")
     chunk: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunking.")
     library: LibrarySettings = Field(default_factory=LibrarySettings, description="Library.")
+    search: SearchSettings = Field(default_factory=SearchSettings, description="Search.")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answers.")
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated from the field descriptions."""
+    rows = ["| environment variable | default | description |", "|---|---|---|"]
+    for section_name, section_field in Settings.model_fields.items():
+        section = section_field.default_factory() if section_field.default_factory else None  # type: ignore[call-arg]
+        if not isinstance(section, BaseModel):
+            continue
+        for name, field in type(section).model_fields.items():
+            variable = f"PORTWISE_{section_name.upper()}__{name.upper()}"
+            default = getattr(section, name)
+            shown = f"`{default}`" if default not in ("", None) else "(empty)"
+            if isinstance(default, Path):
+                shown = "`kb/` (the package folder)"
+            rows.append(f"| `{variable}` | {shown} | {field.description or ''} |")
+    return "\n".join(rows)

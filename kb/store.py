@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
@@ -27,6 +27,9 @@ HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighb
 PAGE = 2000  # rows per Chroma get() call when scanning
 CHUNK_KEYS = ("doc_id", "page", "position", "language", "heading")
 Where = dict[str, Any]
+# Catalog fields a search can filter on; list-valued ones are matched with $contains.
+FILTER_KEYS = ("kind", "event", "language", "topics", "country", "audience", "year")
+LIST_KEYS = ("topics", "authors")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,53 @@ class StoredChunk:
     id: str
     doc_id: str
     tokens: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MetaFilter:
+    """Metadata conditions: each field must take one of its values; the year must lie in range.
+
+    One definition serves both sides of hybrid search: `where()` runs inside Chroma (dense leg) and
+    `matches()` runs over the same metadata in memory (lexical leg), so the legs never disagree.
+    """
+
+    any_of: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def where(self) -> Where | None:
+        """The Chroma `where` clause, or None when nothing is filtered."""
+        clauses: list[Where] = []
+        for key, values in self.any_of.items():
+            if not values:
+                continue
+            if key in LIST_KEYS:
+                options = [{key: {"$contains": v}} for v in values]
+                clauses.append(options[0] if len(options) == 1 else {"$or": options})
+            else:
+                clauses.append({key: {"$in": list(values)}})
+        if self.year_from is not None:
+            clauses.append({"year": {"$gte": self.year_from}})
+        if self.year_to is not None:
+            clauses.append({"year": {"$lte": self.year_to}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def matches(self, meta: Mapping[str, Any]) -> bool:
+        """Whether chunk or document metadata passes every condition."""
+        for key, values in self.any_of.items():
+            if not values:
+                continue
+            value = meta.get(key)
+            held = set(value) if isinstance(value, list | tuple) else {value}
+            if not held & set(values):
+                return False
+        year = int(meta.get("year") or 0)
+        if self.year_from is not None and year < self.year_from:
+            return False
+        return self.year_to is None or year <= self.year_to
 
 
 def open_client(location: str) -> Any:
@@ -181,11 +231,25 @@ class Store:
         return [by_id[cid] for cid in ids if cid in by_id]
 
     def lexical_rows(self) -> Iterator[StoredChunk]:
-        """Every chunk's id, document and lexical tokens (for building the BM25 index)."""
+        """Every chunk's id, document, lexical tokens and filterable metadata (for the BM25 index)."""
         for chunk_id, meta in self._scan(self._chunks, include=["metadatas"], with_ids=True):
             yield StoredChunk(
-                id=chunk_id, doc_id=str(meta["doc_id"]), tokens=str(meta.get("tokens", ""))
+                id=chunk_id,
+                doc_id=str(meta["doc_id"]),
+                tokens=str(meta.get("tokens", "")),
+                meta={k: meta[k] for k in FILTER_KEYS if k in meta},
             )
+
+    def language_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Every chunk's language and embedding (for per-language score calibration)."""
+        offset = 0
+        while True:
+            batch = self._chunks.get(include=["metadatas", "embeddings"], limit=PAGE, offset=offset)
+            if not batch["ids"]:
+                return
+            for meta, vector in zip(batch["metadatas"], batch["embeddings"]):
+                yield str(meta.get("language", "")), np.asarray(vector, dtype=np.float32)
+            offset += len(batch["ids"])
 
     def version(self) -> str:
         """Changes whenever the set of indexed documents or their contents change."""

@@ -1,20 +1,61 @@
-"""Search over the store: the question is embedded once and matched against chunk vectors in Chroma."""
+"""Hybrid search: dense (Chroma) and lexical (BM25) legs run independently, fused, capped per document."""
 
 from __future__ import annotations
 
+import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
 
 from kb.embedder import Embedder
 from kb.errors import PortwiseError
-from kb.store import Store
-from kb.types import Hit
+from kb.languages import detect_language, lexical_tokens
+from kb.settings import SearchSettings
+from kb.store import MetaFilter, Store
+from kb.types import Chunk, DocumentRecord, Hit
+from server import fusion
+from server.lexical import LexicalHit, LexicalIndex
+
+if TYPE_CHECKING:
+    from kb.glossary import Glossary
+
+logger = logging.getLogger(__name__)
+Mode = Literal["hybrid", "dense", "lexical"]
+FACETS = ("kind", "event", "year", "language", "topics", "country", "audience")
 
 
 class EmptyQueryError(PortwiseError):
     """The question was empty or whitespace."""
 
     status = 422
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Catalog filters; every field optional, an empty one filters nothing. Values of one field OR."""
+
+    kind: tuple[str, ...] = ()
+    event: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def to_meta(self, skip: str = "") -> MetaFilter:
+        """The store's metadata filter (optionally without one field, for facet counts)."""
+        any_of = {
+            f.name: tuple(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in ("year_from", "year_to", skip) and getattr(self, f.name)
+        }
+        if skip == "year":
+            return MetaFilter(any_of)
+        return MetaFilter(any_of, self.year_from, self.year_to)
 
 
 @dataclass(frozen=True)
@@ -26,21 +67,234 @@ class SearchResult:
     timings: dict[str, float]
 
 
-class Retriever:
-    """Dense search through the store."""
+class LanguageStats:
+    """Mean and covariance of chunk vectors per language: a query's score distribution per language.
 
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+    For a query q, the scores over all chunks of language L have mean q·μ_L and variance q·Σ_L·q,
+    computed exactly without touching the chunks; dense scores are z-scored against them.
+    """
+
+    def __init__(self, rows: Iterable[tuple[str, np.ndarray]], min_chunks: int = 10) -> None:
+        grouped: dict[str, list[np.ndarray]] = {}
+        for language, vector in rows:
+            grouped.setdefault(language, []).append(vector)
+        self._means: dict[str, np.ndarray] = {}
+        self._covs: dict[str, np.ndarray] = {}
+        everything = [v for vectors in grouped.values() for v in vectors]
+        fallback = np.cov(np.stack(everything), rowvar=False) if len(everything) > 1 else None
+        for language, vectors in grouped.items():
+            matrix = np.stack(vectors).astype(np.float64)
+            self._means[language] = matrix.mean(axis=0)
+            own = len(vectors) >= min_chunks or fallback is None
+            cov = np.cov(matrix, rowvar=False) if own and len(vectors) > 1 else fallback
+            if cov is not None:
+                self._covs[language] = np.atleast_2d(cov)
+
+    def stats(self, query_vector: np.ndarray) -> dict[str, tuple[float, float]]:
+        """{language: (mean score, score std)} for this query over each language's chunks."""
+        q = query_vector.astype(np.float64)
+        out = {}
+        for language, mean in self._means.items():
+            cov = self._covs.get(language)
+            std = float(np.sqrt(max(q @ cov @ q, 1e-12))) if cov is not None else 1.0
+            out[language] = (float(q @ mean), std)
+        return out
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """What search keeps in memory for one store version: BM25 and per-language statistics."""
+
+    version: str
+    lexical: LexicalIndex
+    language_share: dict[str, float]  # share of chunks per page language
+    languages: LanguageStats | None  # only the `zscore` calibration needs them
+
+
+class Retriever:
+    """Hybrid search over one store: dense + lexical, fused, with filters and per-document capping."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        settings: SearchSettings | None = None,
+        glossary: Glossary | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
+        self.settings = settings or SearchSettings()
+        self._glossary = glossary
+        self._index: SearchIndex | None = None
 
-    def search(self, query: str, k: int = 10) -> SearchResult:
-        """The `k` best chunks for `query`."""
+    @property
+    def glossary(self) -> Glossary | None:
+        """The port glossary used for lexical expansion (loaded on first use), or None when off."""
+        if not self.settings.glossary:
+            return None
+        if self._glossary is None:
+            from kb.glossary import load_glossary
+
+            self._glossary = load_glossary()
+        return self._glossary
+
+    def index(self) -> SearchIndex:
+        """The in-memory index for the store's current version (rebuilt when the store changed)."""
+        version = self.store.version()
+        if self._index is None or self._index.version != version:
+            began = time.perf_counter()
+            lexical = LexicalIndex(self.store.lexical_rows())
+            self._index = SearchIndex(
+                version=version,
+                lexical=lexical,
+                language_share=_shares(str(row.meta.get("language", "")) for row in lexical.rows),
+                languages=(
+                    LanguageStats(self.store.language_vectors())
+                    if self.settings.language_calibration == "zscore"
+                    else None
+                ),
+            )
+            _ = self.glossary
+            logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
+        return self._index
+
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid"
+    ) -> SearchResult:
+        """The `k` best chunks for `query` among those `filters` keep."""
         if not query.strip():
             raise EmptyQueryError("the query is empty; type a question or some keywords")
-        began = time.perf_counter()
-        vector = self.embedder.embed_queries([query])[0]
-        embedded = time.perf_counter()
-        hits = self.store.search(vector, k)
-        done = time.perf_counter()
-        timings = {"embed_ms": (embedded - began) * 1000, "store_ms": (done - embedded) * 1000}
-        return SearchResult(query=query, hits=hits, timings=timings)
+        clock = _Clock()
+        index = self.index()
+        clock.lap("index_ms")
+        where = (filters or Filters()).to_meta()
+        asked = detect_language(query)
+        rankings: dict[str, list[str]] = {}
+        scores: dict[str, dict[str, float]] = {}
+        item_weights: dict[str, dict[str, float]] = {}
+        chunks: dict[str, Chunk] = {}
+        if mode in ("hybrid", "dense"):
+            vector = self.embedder.embed_queries([query])[0]
+            clock.lap("embed_ms")
+            dense = self._dense(asked, vector, where, index)
+            chunks.update({h.chunk.id: h.chunk for h in dense})
+            rankings["dense"] = [h.chunk.id for h in dense]
+            scores["dense"] = {h.chunk.id: h.score for h in dense}
+            clock.lap("dense_ms")
+        if mode in ("hybrid", "lexical"):
+            lexical = self._lexical(query, where, index)
+            rankings["lexical"] = [h.id for h in lexical]
+            scores["lexical"] = {h.id: h.score for h in lexical}
+            # A word match across languages is mostly a shared name or number, weak evidence
+            # next to dense similarity: those lexical hits count for less in the fusion.
+            cross = self.settings.cross_language_lexical
+            item_weights["lexical"] = {h.id: cross for h in lexical if h.language != asked}
+            clock.lap("lexical_ms")
+        weights = self._weights(asked, index)
+        hits = self._fuse(rankings, scores, chunks, index, k, weights, item_weights)
+        clock.lap("fuse_ms")
+        return SearchResult(query=query, hits=hits, timings=clock.timings())
+
+    def _dense(
+        self, asked: str, vector: np.ndarray, where: MetaFilter, index: SearchIndex
+    ) -> list[Hit]:
+        hits = self.store.search(vector, self.settings.dense_depth, where.where())
+        method = self.settings.language_calibration
+        raw = {h.chunk.id: h.score for h in hits}
+        languages = {h.chunk.id: h.chunk.language for h in hits}
+        if method == "off":
+            return hits
+        if method == "zscore" and index.languages is not None:
+            calibrated = fusion.zscore_by_group(raw, languages, index.languages.stats(vector))
+        else:
+            offset = self.settings.language_offsets.get(asked, self.settings.same_language_offset)
+            calibrated = {c: s - (offset if languages[c] == asked else 0.0) for c, s in raw.items()}
+        hits = [Hit(chunk=h.chunk, score=calibrated[h.chunk.id]) for h in hits]
+        return sorted(hits, key=lambda h: -h.score)
+
+    def _lexical(self, query: str, where: MetaFilter, index: SearchIndex) -> list[LexicalHit]:
+        tokens = lexical_tokens(query)
+        glossary = self.glossary
+        expansion = glossary.expand(query, tokens) if glossary else []
+        return index.lexical.search(
+            tokens,
+            self.settings.lexical_depth,
+            where,
+            expansion=expansion,
+            expansion_weight=self.settings.glossary_weight,
+        )
+
+    def _weights(self, asked: str, index: SearchIndex) -> dict[str, float]:
+        """Fusion weights; lexical gains weight when much of the library is in the asked language."""
+        share = index.language_share.get(asked, 0.0) * self.settings.lexical_share_scale
+        lexical = max(self.settings.lexical_weight, share)
+        return {"dense": self.settings.dense_weight, "lexical": lexical}
+
+    def _fuse(
+        self,
+        rankings: dict[str, list[str]],
+        scores: dict[str, dict[str, float]],
+        chunks: dict[str, Chunk],
+        index: SearchIndex,
+        k: int,
+        weights: dict[str, float],
+        item_weights: dict[str, dict[str, float]],
+    ) -> list[Hit]:
+        settings = self.settings
+        if len(rankings) == 1:
+            fused = next(iter(scores.values()))
+        elif settings.fusion == "weighted":
+            fused = fusion.weighted_fusion(scores, weights)
+        else:
+            fused = fusion.reciprocal_rank_fusion(rankings, settings.rrf_k, weights, item_weights)
+        doc_of = {row.id: row.doc_id for row in index.lexical.rows if row.id in fused}
+        doc_of.update({cid: chunk.doc_id for cid, chunk in chunks.items()})
+        chosen = fusion.cap_per_document(
+            fusion.ordered(fused), doc_of, k, settings.max_per_document
+        )
+        missing = [cid for cid in chosen if cid not in chunks]
+        chunks.update({c.id: c for c in self.store.chunks(missing)} if missing else {})
+        ranks = fusion.leg_ranks(rankings)
+        return [Hit(chunks[c], fused[c], ranks.get(c, {})) for c in chosen if c in chunks]
+
+    def facets(self, filters: Filters | None = None) -> dict[str, dict[str, int]]:
+        """Document counts per value of each catalog field, under every filter but that field's own."""
+        filters = filters or Filters()
+        records = list(self.store.documents().values())
+        return {name: _count(records, filters.to_meta(skip=name), name) for name in FACETS}
+
+
+def _shares(languages: Iterable[str]) -> dict[str, float]:
+    counts: dict[str, int] = {}
+    for language in languages:
+        counts[language] = counts.get(language, 0) + 1
+    total = sum(counts.values()) or 1
+    return {language: n / total for language, n in counts.items()}
+
+
+def _count(records: list[DocumentRecord], where: MetaFilter, name: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        if not where.matches(record.meta):
+            continue
+        value = record.meta.get(name)
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if item not in (None, "", 0, "und"):
+                counts[str(item)] = counts.get(str(item), 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+class _Clock:
+    """Lap timer for SearchResult.timings (milliseconds)."""
+
+    def __init__(self) -> None:
+        self._start = self._last = time.perf_counter()
+        self._laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self._laps[name] = (now - self._last) * 1000
+        self._last = now
+
+    def timings(self) -> dict[str, float]:
+        return {**self._laps, "total_ms": (self._last - self._start) * 1000}

@@ -182,7 +182,9 @@ def test_killed_ingest_is_completed_by_a_rerun(tmp_path: Path, tiny_model_dir: P
     assert len(killed[0]) == 13  # 8 PDFs, 3 DOCX, the deck and the FAQ
 
 
-def test_uncatalogued_files_get_inferred_metadata(tmp_path: Path, tiny: object, store_path: str) -> None:
+def test_uncatalogued_files_get_inferred_metadata(
+    tmp_path: Path, tiny: object, store_path: str
+) -> None:
     folder = tmp_path / "lib"
     folder.mkdir()
     make_pdf(folder / "berth-planning_notes.pdf", [PARAGRAPH])

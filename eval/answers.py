@@ -1,0 +1,301 @@
+"""Answer evaluation: the question set through ask, per backend and language, written as JSON.
+
+Per question: was the answer in the asker's language, does every citation hold (its number was in
+the context and its quote is verbatim in that chunk, on the cited page), is a gold page cited, how
+many key facts the answer states, refusals, and latency. The refusal threshold is calibrated from
+the same run: the relevance of each question's best chunk, unanswerable versus answerable.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+
+from eval.datasets import QUESTIONS_DIR, EvalQuery, load_question_set
+from eval.retrieval import to_filters
+from kb.languages import detect_language, normalise_language
+from kb.settings import Settings
+from kb.types import Answer
+from server.answer import Asker, refusal_text
+from server.citations import numbers_in, strip_markers
+
+MAX_FALSE_REFUSALS = 0.10
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one question's answer scored."""
+
+    qid: str
+    language: str
+    answerable: bool
+    backend: str
+    refused: bool
+    language_ok: bool
+    citations: int
+    citations_valid: int
+    gold_cited: bool
+    gold_recall: float
+    facts: int
+    facts_found: int
+    relevance: float
+    first_token_ms: float
+    total_ms: float
+    answer: str
+
+
+def load_facts(folder: Path = QUESTIONS_DIR) -> dict[str, tuple[str, ...]]:
+    """{question id: key facts} from the question files' `facts` fields."""
+    facts: dict[str, tuple[str, ...]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        for row in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            facts[str(row["id"])] = tuple(str(f) for f in row.get("facts") or ())
+    return facts
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def fact_found(fact: str, answer: str) -> bool:
+    """The fact appears in the answer, or (for a figure) every number it states does."""
+    if _fold(fact) in _fold(answer):
+        return True
+    numbers = numbers_in(fact)
+    return bool(numbers) and numbers <= numbers_in(answer)
+
+
+def citation_valid(answer: Answer, n: int, doc_id: str, page: int, quote: str) -> bool:
+    """The number was in the context and its quote is verbatim in that chunk, on the cited page."""
+    if not 1 <= n <= len(answer.sources):
+        return False
+    chunk = answer.sources[n - 1].chunk
+    return chunk.doc_id == doc_id and chunk.page == page and quote in chunk.text
+
+
+def judge(query: EvalQuery, answer: Answer, backend: str, facts: Sequence[str]) -> Outcome:
+    """Score one answer against the question's gold pages and key facts."""
+    body = strip_markers(answer.text)
+    cited = {(c.doc_id, c.page) for c in answer.citations}
+    covered = [any(g.matches(d, p) for d, p in cited) for g in query.gold]
+    valid = sum(citation_valid(answer, c.n, c.doc_id, c.page, c.quote) for c in answer.citations)
+    return Outcome(
+        qid=query.qid,
+        language=normalise_language(query.language),
+        answerable=query.answerable,
+        backend=backend,
+        refused=answer.refused,
+        language_ok=detect_language(body) == normalise_language(query.language),
+        citations=len(answer.citations),
+        citations_valid=valid,
+        gold_cited=any(covered),
+        gold_recall=sum(covered) / len(covered) if covered else 0.0,
+        facts=len(facts),
+        facts_found=sum(fact_found(f, body) for f in facts) if not answer.refused else 0,
+        relevance=float(answer.timings.get("relevance", float("-inf"))),
+        first_token_ms=float(
+            answer.timings.get("first_token_ms", answer.timings.get("total_ms", 0))
+        ),
+        total_ms=float(answer.timings.get("total_ms", 0.0)),
+        answer=answer.text,
+    )
+
+
+def run_questions(
+    asker: Asker,
+    queries: Sequence[EvalQuery],
+    facts: Mapping[str, Sequence[str]],
+    progress: Callable[[list[Outcome]], None] | None = None,
+) -> list[Outcome]:
+    """Ask every question (with its catalog filters) and judge the answers."""
+    outcomes: list[Outcome] = []
+    for query in queries:
+        answer, backend = asker.ask(query.text, filters=to_filters(query.filters))
+        outcomes.append(judge(query, answer, backend, facts.get(query.qid, ())))
+        if progress:
+            progress(outcomes)
+    return outcomes
+
+
+def _share(values: Sequence[bool]) -> float | None:
+    return round(sum(values) / len(values), 3) if values else None
+
+
+def _ms(values: Sequence[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return {"p50": round(statistics.median(ordered), 1), "p95": round(p95, 1)}
+
+
+def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """The acceptance figures for a group of outcomes."""
+    answerable = [o for o in outcomes if o.answerable]
+    answered = [o for o in answerable if not o.refused]
+    unanswerable = [o for o in outcomes if not o.answerable]
+    citations = sum(o.citations for o in outcomes)
+    facts = sum(o.facts for o in answered)
+    return {
+        "questions": len(outcomes),
+        "answer_language_accuracy": _share([o.language_ok for o in outcomes]),
+        "citation_precision": round(sum(o.citations_valid for o in outcomes) / citations, 3)
+        if citations
+        else None,
+        "citations": citations,
+        "gold_page_cited": _share([o.gold_cited for o in answered]),
+        "gold_page_cited_all_answerable": _share([o.gold_cited for o in answerable]),
+        "citation_recall": round(statistics.fmean(o.gold_recall for o in answered), 3)
+        if answered
+        else None,
+        "key_fact_coverage": round(sum(o.facts_found for o in answered) / facts, 3)
+        if facts
+        else None,
+        "correct_refusals": _share([o.refused for o in unanswerable]),
+        "false_refusals": _share([o.refused for o in answerable]),
+        "first_token_ms": _ms([o.first_token_ms for o in outcomes if not o.refused]),
+        "total_ms": _ms([o.total_ms for o in outcomes]),
+    }
+
+
+def calibrate(outcomes: Sequence[Outcome]) -> dict[str, float | None]:
+    """The relevance threshold that refuses most unanswerable questions with ≤10% false refusals."""
+    good = sorted(o.relevance for o in outcomes if o.answerable)
+    bad = [o.relevance for o in outcomes if not o.answerable]
+    if not good or not bad:
+        return {"threshold": None, "correct_refusals": None, "false_refusals": None}
+    best = (0.0, 0.0, good[0])
+    for threshold in sorted({*good, *bad}):
+        false = sum(r < threshold for r in good) / len(good)
+        correct = sum(r < threshold for r in bad) / len(bad)
+        if false <= MAX_FALSE_REFUSALS and (correct, -false) > best[:2]:
+            best = (correct, -false, threshold)
+    return {"threshold": best[2], "correct_refusals": best[0], "false_refusals": -best[1]}
+
+
+def apply_threshold(outcomes: Sequence[Outcome], threshold: float) -> list[Outcome]:
+    """The outcomes the pipeline gives at `threshold`: refusal depends on relevance alone, before generation."""
+    return [
+        replace(
+            o,
+            refused=True,
+            language_ok=True,  # the fixed refusal sentence (tests check each is detected as its language)
+            citations=0,
+            citations_valid=0,
+            gold_cited=False,
+            gold_recall=0.0,
+            facts_found=0,
+            answer=refusal_text(o.language),
+        )
+        if o.relevance < threshold
+        else o
+        for o in outcomes
+    ]
+
+
+def figures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """Overall and per-language figures."""
+    languages = sorted({o.language for o in outcomes})
+    return {
+        "overall": summary(outcomes),
+        "per_language": {
+            lang: summary([o for o in outcomes if o.language == lang]) for lang in languages
+        },
+    }
+
+
+def report(outcomes: Sequence[Outcome], threshold: float | None = None) -> dict[str, Any]:
+    """Figures as run, the calibration, figures at the calibrated (or given) threshold, every outcome."""
+    calibration = calibrate(outcomes)
+    chosen = threshold if threshold is not None else calibration["threshold"]
+    at = figures(apply_threshold(outcomes, chosen)) if chosen is not None else None
+    return {
+        **figures(outcomes),
+        "calibration": calibration,
+        "at_threshold": {"threshold": chosen, **at} if at else None,
+        "outcomes": [asdict(o) for o in outcomes],
+    }
+
+
+def spread(queries: Sequence[EvalQuery], limit: int | None) -> list[EvalQuery]:
+    """At most `limit` questions, ordered so that every prefix samples the whole set evenly."""
+    stride = 10
+    order = sorted(range(len(queries)), key=lambda i: (i % stride, i))
+    return [queries[i] for i in order[: limit or len(queries)]]
+
+
+def evaluate_backends(
+    settings: Settings,
+    backends: Sequence[str],
+    limit: int | None,
+    open_asker: Callable[[Settings], Asker],
+    console: Console,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Run the question set through each backend; a backend whose LLM is missing is reported, not run."""
+    queries = spread(load_question_set(), limit)
+    facts = load_facts()
+    out: dict[str, Any] = {"questions": len(queries), "backends": {}, "skipped": {}}
+    for name in backends:
+        answer_settings = settings.answer.model_copy(update={"backend": name})
+        asker = open_asker(settings.model_copy(update={"answer": answer_settings}))
+        if name != "extractive" and asker.llm is None:
+            out["skipped"][name] = "no LLM configured or installed (run `portwise models`)"
+            continue
+
+        def tick(done: list[Outcome], backend: str = name) -> None:
+            console.print(f"{backend}: {len(done)}/{len(queries)} questions", highlight=False)
+            if checkpoint:
+                checkpoint({**out, "backends": {**out["backends"], backend: report(done)}})
+
+        outcomes = run_questions(asker, queries, facts, tick)
+        out["backends"][name] = report(outcomes)
+        out["backends"][name]["settings"] = answer_settings.model_dump(exclude={"api_key"})
+    return out
+
+
+def calibrate_questions(asker: Asker, queries: Sequence[EvalQuery]) -> dict[str, Any]:
+    """Calibrate the refusal threshold on relevance alone (no generation): every question, fast."""
+    outcomes = []
+    for query in queries:
+        relevance = asker.relevance(query.text, to_filters(query.filters))
+        outcome = _blank(query, relevance)
+        outcomes.append(outcome)
+    per_language = {
+        lang: calibrate([o for o in outcomes if o.language == lang])
+        for lang in sorted({o.language for o in outcomes})
+    }
+    return {
+        "overall": calibrate(outcomes),
+        "per_language": per_language,
+        "questions": len(outcomes),
+    }
+
+
+def _blank(query: EvalQuery, relevance: float) -> Outcome:
+    return Outcome(
+        qid=query.qid,
+        language=normalise_language(query.language),
+        answerable=query.answerable,
+        backend="",
+        refused=False,
+        language_ok=False,
+        citations=0,
+        citations_valid=0,
+        gold_cited=False,
+        gold_recall=0.0,
+        facts=0,
+        facts_found=0,
+        relevance=relevance,
+        first_token_ms=0.0,
+        total_ms=0.0,
+        answer="",
+    )

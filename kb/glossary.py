@@ -1,0 +1,141 @@
+"""The port glossary: course terms in every course language, for `define` and cross-lingual query expansion."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kb.errors import ConfigError
+from kb.languages import LANGUAGES, lexical_tokens
+
+GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary.yaml"
+_SPACED = ("en", "vi", "ms", "fil", "de")  # languages whose terms are matched on word boundaries
+_MIN_SUBSTRING = 3  # unspaced-script terms shorter than this must match as whole tokens
+
+
+class TermEntry(BaseModel):
+    """One glossary row as written in glossary.yaml: every course language must be present."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="Stable slug, e.g. `berth-occupancy`.")
+    definition: str = Field(min_length=1, description="One-line English definition.")
+    en: tuple[str, ...] = Field(min_length=1)
+    zh: tuple[str, ...] = Field(min_length=1)
+    vi: tuple[str, ...] = Field(min_length=1)
+    th: tuple[str, ...] = Field(min_length=1)
+    km: tuple[str, ...] = Field(min_length=1)
+    lo: tuple[str, ...] = Field(min_length=1)
+    ms: tuple[str, ...] = Field(min_length=1)
+    fil: tuple[str, ...] = Field(min_length=1)
+    de: tuple[str, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A glossary term: its names per language (usual name first) and a short definition."""
+
+    id: str
+    definition: str
+    names: Mapping[str, tuple[str, ...]]
+
+    def variants(self) -> list[tuple[str, str]]:
+        """(language, name) for every name of the term."""
+        return [(lang, name) for lang, names in self.names.items() for name in names]
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold().strip()
+
+
+class Glossary:
+    """Lookup by any name in any language, and expansion of a query with its terms' other names."""
+
+    def __init__(self, terms: Sequence[Term]) -> None:
+        self.terms = list(terms)
+        self._by_name: dict[str, Term] = {}
+        self._patterns: list[tuple[Term, str, str, tuple[str, ...]]] = []
+        self._tokens: dict[str, list[str]] = {}
+        for term in self.terms:
+            self._by_name[_fold(term.id)] = term
+            for lang, name in term.variants():
+                self._by_name.setdefault(_fold(name), term)
+                name_tokens = tuple(lexical_tokens(name))
+                self._patterns.append((term, lang, _fold(name), name_tokens))
+                self._tokens.setdefault(term.id, []).extend(name_tokens)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def lookup(self, text: str) -> Term | None:
+        """The term one of whose names (or id) is exactly `text`, ignoring case."""
+        return self._by_name.get(_fold(text))
+
+    def suggest(self, text: str, n: int = 5) -> list[str]:
+        """Names close to `text`, for a "did you mean" message."""
+        return difflib.get_close_matches(_fold(text), list(self._by_name), n=n, cutoff=0.6)
+
+    def find(self, query: str, tokens: Sequence[str] | None = None) -> list[Term]:
+        """Terms named in `query`: a name's tokens appear in a row, or an unspaced-script name is a substring."""
+        folded = _fold(query)
+        tokens = tuple(tokens if tokens is not None else lexical_tokens(query))
+        found: dict[str, Term] = {}
+        for term, lang, name, name_tokens in self._patterns:
+            if term.id in found:
+                continue
+            if _contains(tokens, name_tokens) or (
+                lang not in _SPACED and len(name) >= _MIN_SUBSTRING and name in folded
+            ):
+                found[term.id] = term
+        return list(found.values())
+
+    def expand(self, query: str, tokens: Sequence[str] | None = None) -> list[str]:
+        """Lexical tokens of every name (all languages) of the terms in `query`, minus the query's own."""
+        tokens = list(tokens if tokens is not None else lexical_tokens(query))
+        seen = set(tokens)
+        extra: list[str] = []
+        for term in self.find(query, tokens):
+            for token in self._tokens[term.id]:
+                if token not in seen:
+                    seen.add(token)
+                    extra.append(token)
+        return extra
+
+
+def _contains(tokens: Sequence[str], part: Sequence[str]) -> bool:
+    if not part or len(part) > len(tokens):
+        return False
+    width = len(part)
+    return any(tuple(tokens[i : i + width]) == tuple(part) for i in range(len(tokens) - width + 1))
+
+
+def load_glossary(path: Path = GLOSSARY_PATH) -> Glossary:
+    """The glossary in `path` (cached per path).
+
+    Raises:
+        ConfigError: naming the term and field at fault when the file is invalid.
+    """
+    return _load(str(path))
+
+
+@functools.cache
+def _load(path: str) -> Glossary:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        entries = [TermEntry.model_validate(row) for row in raw.get("terms", [])]
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the glossary ({exc})") from exc
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid glossary entry: {exc}") from exc
+    terms = [
+        Term(e.id, e.definition, {lang: tuple(getattr(e, lang)) for lang in LANGUAGES})
+        for e in entries
+    ]
+    return Glossary(terms)

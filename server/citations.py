@@ -1,0 +1,175 @@
+"""Citations the code owns: parse [n] markers, check each against its chunk, drop what is unsupported.
+
+Pure functions. A citation survives only when its number was in the context, the cited chunk
+supports the sentence (a scorer, lexical by default) and holds every number the sentence states,
+and its quote (the chunk's best-supporting sentence) is verbatim in the chunk. A factual sentence
+left without a citation gets the best-supporting chunk when the support is high, or is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from kb.languages import lexical_tokens, split_sentences
+from kb.types import Chunk, Citation
+
+MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;，、]\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d+(?:[.,\s]\d{3}(?!\d))*(?:[.,]\d+)?")
+_SENTENCE = re.compile(r"(?<=[.!?。！？។])\s+|(?<=[。！？])|\n+")
+_END = ".!?。！？។:：;；"
+# Support scorer: a claim against candidate quotes -> support in [0, 1] for each.
+Scorer = Callable[[str, Sequence[str]], list[float]]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of an answer, its markers removed, with the numbers it cites."""
+
+    text: str
+    cited: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Verified:
+    """An answer after verification: its text, the citations kept, and what was removed."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    dropped: tuple[str, ...] = ()
+    removed: tuple[int, ...] = ()
+
+
+def strip_markers(text: str) -> str:
+    """The text without any [n] markers."""
+    return MARKER.sub("", text)
+
+
+def parse(answer: str) -> list[Claim]:
+    """The answer's sentences with the citation numbers each carries ([1], [1, 2], [1][3])."""
+    claims = []
+    pieces = [p for p in _SENTENCE.split(answer.strip()) if p and p.strip()]
+    for index, piece in enumerate(pieces):
+        # A marker that opens a sentence belongs to the previous one ("… 12%. [1]").
+        numbers = tuple(int(n) for m in MARKER.findall(piece) for n in re.split(r"\D+", m) if n)
+        text = strip_markers(piece).strip()
+        if not text and claims and index:
+            last = claims[-1]
+            claims[-1] = Claim(last.text, last.cited + numbers)
+            continue
+        if text:
+            claims.append(Claim(text, tuple(dict.fromkeys(numbers))))
+    return claims
+
+
+def numbers_in(text: str) -> set[str]:
+    """Digit strings the text states, separators removed (1,200 = 1.200 = 1200; 3,5 = 3.5)."""
+    flat = " ".join(strip_markers(text).split())  # the same runs of digits however text was wrapped
+    return {re.sub(r"\D", "", n) for n in _NUMBER.findall(flat)}
+
+
+def numbers_ok(claim: str, source: str) -> bool:
+    """True when every number in the claim also appears in the source."""
+    return numbers_in(claim) <= numbers_in(source)
+
+
+def lexical_support(claim: str, candidates: Sequence[str]) -> list[float]:
+    """Share of the claim's words found in each candidate."""
+    words = set(lexical_tokens(claim))
+    if not words:
+        return [0.0 for _ in candidates]
+    return [len(words & set(lexical_tokens(c))) / len(words) for c in candidates]
+
+
+def is_factual(text: str) -> bool:
+    """A sentence that states something (a number, or four words or more) must carry a citation."""
+    return bool(numbers_in(text)) or len(lexical_tokens(text)) >= 4
+
+
+def contains(text: str, quote: str) -> bool:
+    """True when `quote` is in `text`, whitespace runs counting as one space."""
+    return " ".join(quote.split()) in " ".join(text.split())
+
+
+def quotes(chunk: Chunk) -> list[str]:
+    """The chunk's sentences, each verbatim in its text: the quotes a citation may carry."""
+    found = [s for s in split_sentences(chunk.text) if s in chunk.text]
+    return found or [chunk.text.strip()]
+
+
+def best_quote(claim: str, chunk: Chunk, scorer: Scorer = lexical_support) -> tuple[str, float]:
+    """The chunk sentence that best supports the claim, scored against the sentence and the chunk."""
+    candidates = quotes(chunk)
+    scores = scorer(claim, candidates)
+    best = max(range(len(candidates)), key=lambda i: scores[i])
+    whole = scorer(claim, [chunk.text])[0] if len(candidates) > 1 else scores[best]
+    return candidates[best], max(scores[best], whole)
+
+
+def _cite(
+    claim: str, n: int, context: Sequence[Chunk], scorer: Scorer, floor: float
+) -> Citation | None:
+    chunk = context[n - 1]
+    quote, support = best_quote(claim, chunk, scorer)
+    if support < floor or not numbers_ok(claim, chunk.text) or not contains(chunk.text, quote):
+        return None
+    return Citation(n=n, doc_id=chunk.doc_id, page=chunk.page, quote=quote)
+
+
+def _best_citation(
+    claim: str, context: Sequence[Chunk], scorer: Scorer, floor: float
+) -> Citation | None:
+    best, best_support = None, floor
+    for n, chunk in enumerate(context, start=1):
+        quote, support = best_quote(claim, chunk, scorer)
+        if support >= best_support and numbers_ok(claim, chunk.text):
+            best, best_support = Citation(n, chunk.doc_id, chunk.page, quote), support
+    return best
+
+
+def _join(sentences: Sequence[str]) -> str:
+    out = ""
+    for sentence in sentences:
+        wide = out and (out[-1] in "。！？" or sentence[:1] in "，。")
+        out += sentence if not out or wide else f" {sentence}"
+    return out
+
+
+def _with_markers(text: str, numbers: Sequence[int]) -> str:
+    markers = "".join(f"[{n}]" for n in numbers)
+    if text and text[-1] in _END:
+        return f"{text[:-1].rstrip()} {markers}{text[-1]}"
+    return f"{text} {markers}"
+
+
+def verify(
+    answer: str,
+    context: Sequence[Chunk],
+    scorer: Scorer = lexical_support,
+    keep: float = 0.3,
+    attach: float = 0.6,
+) -> Verified:
+    """Keep the citations the context supports; re-attach or drop factual sentences left bare."""
+    sentences: list[str] = []
+    citations: dict[tuple[int, str], Citation] = {}
+    dropped: list[str] = []
+    removed: list[int] = []
+    for claim in parse(answer):
+        valid = []
+        for n in claim.cited:
+            citation = (
+                _cite(claim.text, n, context, scorer, keep) if 1 <= n <= len(context) else None
+            )
+            (valid.append(citation) if citation else removed.append(n))
+        if not valid and is_factual(claim.text):
+            best = _best_citation(claim.text, context, scorer, attach)
+            valid = [best] if best else []
+        if not valid and is_factual(claim.text):
+            dropped.append(claim.text)
+            continue
+        citations.update({(c.n, c.quote): c for c in valid})
+        numbers = sorted({c.n for c in valid})
+        sentences.append(_with_markers(claim.text, numbers) if numbers else claim.text)
+    ordered = tuple(sorted(citations.values(), key=lambda c: c.n))
+    return Verified(_join(sentences), ordered, tuple(dropped), tuple(removed))

@@ -1,0 +1,117 @@
+"""Fusion of ranked lists (reciprocal rank, weighted scores) and per-document capping: pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
+
+import numpy as np
+
+K = TypeVar("K", bound=Hashable)
+
+
+def leg_ranks(rankings: Mapping[str, Sequence[K]]) -> dict[K, dict[str, int]]:
+    """Each item's 1-based rank in every leg that returned it: {item: {leg: rank}}."""
+    ranks: dict[K, dict[str, int]] = {}
+    for leg, items in rankings.items():
+        for rank, item in enumerate(items, start=1):
+            ranks.setdefault(item, {})[leg] = rank
+    return ranks
+
+
+def reciprocal_rank_fusion(
+    rankings: Mapping[str, Sequence[K]],
+    k: int = 60,
+    weights: Mapping[str, float] | None = None,
+    item_weights: Mapping[str, Mapping[K, float]] | None = None,
+) -> dict[K, float]:
+    """RRF: sum over legs of weight / (k + rank); legs missing from `weights` weigh 1.
+
+    `item_weights[leg][item]` scales one item's contribution within a leg (default 1).
+    """
+    weights = weights or {}
+    item_weights = item_weights or {}
+    fused: dict[K, float] = {}
+    for leg, items in rankings.items():
+        weight = weights.get(leg, 1.0)
+        scale = item_weights.get(leg, {})
+        for rank, item in enumerate(items, start=1):
+            fused[item] = fused.get(item, 0.0) + weight * scale.get(item, 1.0) / (k + rank)
+    return fused
+
+
+def min_max(scores: Mapping[K, float]) -> dict[K, float]:
+    """Scores rescaled to [0, 1] (all 1.0 when they are equal)."""
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    span = high - low
+    return {key: (value - low) / span if span else 1.0 for key, value in scores.items()}
+
+
+def weighted_fusion(
+    scores: Mapping[str, Mapping[K, float]], weights: Mapping[str, float] | None = None
+) -> dict[K, float]:
+    """Weighted sum of each leg's min-max normalised scores; an item a leg missed gets 0 there."""
+    weights = weights or {}
+    fused: dict[K, float] = {}
+    for leg, leg_scores in scores.items():
+        weight = weights.get(leg, 1.0)
+        for item, value in min_max(leg_scores).items():
+            fused[item] = fused.get(item, 0.0) + weight * value
+    return fused
+
+
+def zscore_by_group(
+    scores: Mapping[K, float],
+    groups: Mapping[K, str],
+    stats: Mapping[str, tuple[float, float]],
+) -> dict[K, float]:
+    """(score - mean) / std of the item's group; items of a group without stats keep z = 0 offset.
+
+    `stats` maps a group (a language) to the mean and standard deviation of the query's scores over
+    that whole group, so a language that every score leans towards loses its lean.
+    """
+    out: dict[K, float] = {}
+    for item, value in scores.items():
+        mean, std = stats.get(groups.get(item, ""), (0.0, 1.0))
+        out[item] = (value - mean) / (std or 1.0)
+    return out
+
+
+def ordered(scores: Mapping[K, float]) -> list[K]:
+    """Items by descending score (ties keep insertion order)."""
+    return sorted(scores, key=lambda item: -scores[item])
+
+
+def cap_per_document(
+    items: Sequence[K], doc_of: Mapping[K, str], k: int, max_per_document: int
+) -> list[K]:
+    """The first `k` items with at most `max_per_document` from one document.
+
+    Items held back by the cap fill the remaining slots (in order) only when too few other
+    documents qualify, so a library of one document still returns `k` hits.
+    """
+    chosen: list[K] = []
+    held_back: list[K] = []
+    per_doc: dict[str, int] = {}
+    for item in items:
+        doc = doc_of[item]
+        if per_doc.get(doc, 0) < max_per_document:
+            chosen.append(item)
+            per_doc[doc] = per_doc.get(doc, 0) + 1
+            if len(chosen) == k:
+                return chosen
+        else:
+            held_back.append(item)
+    return chosen + held_back[: k - len(chosen)]
+
+
+def top_indices(scores: np.ndarray, depth: int) -> list[int]:
+    """Indices of the `depth` highest positive scores, best first."""
+    if scores.size == 0 or depth <= 0:
+        return []
+    depth = min(depth, scores.size)
+    top = np.argpartition(-scores, depth - 1)[:depth]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [int(i) for i in top if scores[i] > 0]

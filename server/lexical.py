@@ -1,0 +1,96 @@
+"""The lexical leg: BM25 (bm25s) over the script-aware tokens stored with each chunk, filtered in memory."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kb.languages import lexical_tokens
+from kb.store import MetaFilter, StoredChunk
+from server.fusion import top_indices
+
+logger = logging.getLogger(__name__)
+
+# One word per segmenter, so jieba, pythainlp, khmer-nltk and laonlp load at build time, not mid-query.
+WARM_UP = "port 港口 ท่าเรือ កំពង់ផែ ທ່າເຮືອ"
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """A chunk the lexical leg found, with its BM25 score."""
+
+    id: str
+    doc_id: str
+    score: float
+    language: str = ""
+
+
+class LexicalIndex:
+    """BM25 over every chunk in the store, with each chunk's filterable metadata kept alongside."""
+
+    def __init__(self, rows: Iterable[StoredChunk], k1: float = 1.2, b: float = 0.75) -> None:
+        import bm25s
+
+        began = time.perf_counter()
+        self.rows: list[StoredChunk] = list(rows)
+        self._bm25: Any = bm25s.BM25(k1=k1, b=b)
+        corpus = [row.tokens.split() or [""] for row in self.rows]
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+        self._masks: dict[str, np.ndarray] = {}
+        lexical_tokens(WARM_UP)
+        logger.info(
+            "BM25 index: %d chunks in %.0f ms", len(self.rows), (time.perf_counter() - began) * 1e3
+        )
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every chunk for these query tokens (zeros when there are none)."""
+        if not tokens or not self.rows:
+            return np.zeros(len(self.rows), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(list(tokens)), dtype=np.float32)
+
+    def mask(self, where: MetaFilter | None) -> np.ndarray | None:
+        """1.0 for chunks the filter keeps, 0.0 for the rest (cached per filter); None = keep all."""
+        clause = where.where() if where else None
+        if where is None or clause is None:
+            return None
+        key = json.dumps(clause, sort_keys=True)
+        if key not in self._masks:
+            keep = [where.matches(row.meta) for row in self.rows]
+            self._masks[key] = np.asarray(keep, dtype=np.float32)
+        return self._masks[key]
+
+    def search(
+        self,
+        tokens: Sequence[str],
+        depth: int,
+        where: MetaFilter | None = None,
+        expansion: Sequence[str] = (),
+        expansion_weight: float = 0.5,
+    ) -> list[LexicalHit]:
+        """The best `depth` chunks among those `where` keeps; expansion tokens count `expansion_weight`."""
+        scores = self.scores(tokens)
+        extra = [t for t in expansion if t not in set(tokens)]
+        if extra and expansion_weight:
+            scores = scores + expansion_weight * self.scores(extra)
+        keep = self.mask(where)
+        if keep is not None:
+            scores = scores * keep
+        return [
+            LexicalHit(
+                self.rows[i].id,
+                self.rows[i].doc_id,
+                float(scores[i]),
+                str(self.rows[i].meta.get("language", "")),
+            )
+            for i in top_indices(scores, depth)
+        ]

@@ -1,0 +1,112 @@
+"""A small multilingual library with a catalog, written in code, for the search tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+# file -> (text, catalog fields)
+DOCS: dict[str, tuple[str, dict[str, object]]] = {
+    "en/berth-occupancy.txt": (
+        "Berth occupancy ratio is the share of time a berth is occupied by ships. "
+        "Above seventy percent, ships begin to queue at anchor.",
+        {
+            "kind": "lecture",
+            "event": "Course A",
+            "year": 2019,
+            "topics": ["port-kpis"],
+            "country": "Vietnam",
+            "audience": "port-managers",
+        },
+    ),
+    "th/berth-th.txt": (
+        "อัตราการใช้ท่าเทียบเรือ คือสัดส่วนของเวลาที่เรือจอดอยู่ที่ท่าเทียบเรือ ท่าเรือแหลมฉบังติดตามตัวชี้วัดนี้ทุกเดือน",
+        {
+            "kind": "case-study",
+            "event": "Course B",
+            "year": 2023,
+            "topics": ["port-kpis"],
+            "country": "Thailand",
+            "audience": "port-managers",
+        },
+    ),
+    "zh/shore-power.txt": (
+        "岸电系统让靠港船舶关闭辅机，使用码头提供的电力，从而减少港口排放。",
+        {
+            "kind": "guideline",
+            "event": "Course B",
+            "year": 2021,
+            "topics": ["green-port"],
+            "country": "China",
+            "audience": "engineers",
+        },
+    ),
+    "km/customs.txt": (
+        "អគ្គនាយកដ្ឋានគយ និងរដ្ឋាករកម្ពុជា ប្រើប្រព័ន្ធអេឡិចត្រូនិក សម្រាប់ការបញ្ចេញទំនិញនៅកំពង់ផែ។",
+        {
+            "kind": "report",
+            "event": "Course A",
+            "year": 2022,
+            "topics": ["trade-facilitation"],
+            "country": "Cambodia",
+            "audience": "policy-makers",
+        },
+    ),
+    "lo/dry-port.txt": (
+        "ທ່າບົກທ່ານາແລ້ງ ເຊື່ອມຕໍ່ທາງລົດໄຟ ລາວ-ຈີນ ກັບທ່າເຮືອ ແລະ ຫຼຸດຕົ້ນທຶນການຂົນສົ່ງ.",
+        {
+            "kind": "lecture",
+            "event": "Course A",
+            "year": 2020,
+            "topics": ["hinterland"],
+            "country": "Laos",
+            "audience": "policy-makers",
+        },
+    ),
+    "de/anchorage.txt": (
+        "Schiffe warten auf der Reede, bis ein Liegeplatz frei wird. "
+        "Lange Wartezeiten erhöhen die Emissionen im Hafen.",
+        {
+            "kind": "lecture",
+            "event": "Course B",
+            "year": 2023,
+            "topics": ["port-kpis", "green-port"],
+            "country": "Germany",
+            "audience": "port-managers",
+        },
+    ),
+    "en/reefer-handbook.txt": (
+        "\n\n".join(
+            f"Reefer section {n}. Reefer containers need power plugs in the yard; the reefer "
+            f"monitoring team checks each reefer unit temperature every {n + 2} hours."
+            for n in range(8)
+        ),
+        {
+            "kind": "guideline",
+            "event": "Course A",
+            "year": 2021,
+            "topics": ["terminal-operations"],
+            "country": "Malaysia",
+            "audience": "operators",
+        },
+    ),
+}
+
+
+def write_library(folder: Path, names: list[str] | None = None) -> Path:
+    """Write the documents (all, or those named) and their catalog into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for name in names or list(DOCS):
+        text, meta = DOCS[name]
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+        language = name.split("/")[0]
+        rows.append({"file": name, "title": name, "language": language, **meta})
+    catalog = {"documents": rows}
+    (folder / "catalog.yaml").write_text(
+        yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8"
+    )
+    return folder

@@ -1,0 +1,118 @@
+"""Citation verification: invented numbers and unsupported quotes are removed; bare facts dropped."""
+
+from __future__ import annotations
+
+from kb.types import Chunk
+from server.citations import (
+    contains,
+    is_factual,
+    numbers_in,
+    parse,
+    quotes,
+    strip_markers,
+    verify,
+)
+
+
+def _chunk(doc_id: str, page: int, text: str) -> Chunk:
+    return Chunk(
+        id=f"{doc_id}-{page}", doc_id=doc_id, page=page, position=0, text=text, language="en"
+    )
+
+
+CONTEXT = [
+    _chunk(
+        "kpi.pdf",
+        3,
+        "Berth occupancy is the share of time a berth is occupied. "
+        "Above 70% occupancy, waiting time rises sharply at a multi-berth terminal.",
+    ),
+    _chunk(
+        "dwell.md",
+        1,
+        "Average import container dwell time fell from 5.2 days to 3.5 days after the reform.",
+    ),
+]
+
+
+def test_parse_reads_every_marker_form() -> None:
+    claims = parse("Occupancy matters [1]. Dwell fell [1, 2]. Both [1][2]。Next [2]")
+    assert [c.cited for c in claims] == [(1,), (1, 2), (1, 2), (2,)]
+    assert claims[0].text == "Occupancy matters."
+    assert strip_markers("a [3] b [1,2]") == "a b"
+
+
+def test_marker_after_the_full_stop_belongs_to_the_sentence() -> None:
+    claims = parse("Waiting rises above 70% occupancy. [1]")
+    assert [(c.text, c.cited) for c in claims] == [("Waiting rises above 70% occupancy.", (1,))]
+
+
+def test_supported_citation_is_kept_with_a_verbatim_quote() -> None:
+    result = verify("Above 70% occupancy, waiting time rises sharply [1].", CONTEXT)
+    assert [c.n for c in result.citations] == [1]
+    citation = result.citations[0]
+    assert (citation.doc_id, citation.page) == ("kpi.pdf", 3)
+    assert citation.quote in CONTEXT[0].text
+    assert citation.quote.startswith("Above 70% occupancy")
+    assert result.text == "Above 70% occupancy, waiting time rises sharply [1]."
+
+
+def test_invented_number_is_removed_and_the_sentence_reattached_when_supported() -> None:
+    result = verify("Import container dwell time fell from 5.2 days to 3.5 days [7].", CONTEXT)
+    assert 7 in result.removed
+    assert [c.n for c in result.citations] == [2]
+    assert "[7]" not in result.text and result.text.endswith("[2].")
+
+
+def test_mismatched_citation_is_removed_and_the_unsupported_sentence_dropped() -> None:
+    answer = "Quay cranes are stopped when gusts exceed 20 metres per second [2]. Dwell fell [2]."
+    result = verify(answer, CONTEXT)
+    assert 2 in result.removed
+    assert result.dropped == ("Quay cranes are stopped when gusts exceed 20 metres per second.",)
+    assert "Quay cranes" not in result.text
+
+
+def test_a_number_missing_from_the_cited_chunk_voids_the_citation() -> None:
+    result = verify("Above 80% occupancy, waiting time rises sharply [1].", CONTEXT)
+    assert result.citations == ()
+    assert result.removed == (1,)
+    assert result.text == ""
+
+
+def test_short_non_factual_sentences_need_no_citation() -> None:
+    result = verify("In short: yes. Above 70% occupancy, waiting time rises sharply [1].", CONTEXT)
+    assert result.text.startswith("In short: yes.")
+    assert not is_factual("In short: yes.")
+    assert is_factual("It takes 3 days.")
+
+
+def test_every_factual_sentence_that_survives_carries_a_valid_citation() -> None:
+    answer = "Dwell fell to 3.5 days [2]. Occupancy above 70% brings waiting [5]. Cranes fly [1]."
+    result = verify(answer, CONTEXT)
+    for claim in parse(result.text):
+        if is_factual(claim.text):
+            assert claim.cited
+            assert all(1 <= n <= len(CONTEXT) for n in claim.cited)
+    for citation in result.citations:
+        assert citation.quote in CONTEXT[citation.n - 1].text
+
+
+def test_numbers_are_compared_without_separators() -> None:
+    assert numbers_in("1,200,000 TEU and 3,5 ngày") == {"1200000", "35"}
+    assert numbers_in("1.200.000 TEU, 3.5 days [2]") == {"1200000", "35"}
+
+
+def test_quotes_are_verbatim_sentences_of_the_chunk() -> None:
+    for chunk in CONTEXT:
+        for quote in quotes(chunk):
+            assert quote in chunk.text
+    assert contains("a  b\nc", "a b c")
+
+
+def test_numbers_parse_the_same_however_the_text_was_wrapped() -> None:
+    assert (
+        numbers_in("Table 3\n\n2019 volumes") == numbers_in("Table 3 2019 volumes") == {"3", "2019"}
+    )
+    wrapped = _chunk("t.pdf", 2, "Rail share\n12%\nin 2020")
+    result = verify("Rail share 12% in 2020 [1].", [wrapped])
+    assert [c.n for c in result.citations] == [1]

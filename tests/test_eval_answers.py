@@ -1,0 +1,60 @@
+"""Answer evaluation: fact matching, threshold calibration and applying a threshold to outcomes."""
+
+from __future__ import annotations
+
+from eval.answers import Outcome, apply_threshold, calibrate, fact_found, load_facts, summary
+from server.answer import REFUSALS
+
+
+def _outcome(qid: str, answerable: bool, relevance: float, **extra: object) -> Outcome:
+    base: dict[str, object] = {
+        "qid": qid,
+        "language": "vi",
+        "answerable": answerable,
+        "backend": "extractive",
+        "refused": False,
+        "language_ok": False,
+        "citations": 1,
+        "citations_valid": 1,
+        "gold_cited": answerable,
+        "gold_recall": 1.0 if answerable else 0.0,
+        "facts": 1,
+        "facts_found": 1,
+        "relevance": relevance,
+        "first_token_ms": 5.0,
+        "total_ms": 9.0,
+        "answer": "x [1]",
+    }
+    return Outcome(**{**base, **extra})  # type: ignore[arg-type]
+
+
+def test_facts_match_text_or_every_number() -> None:
+    assert fact_found("Standard 1.3bis", "It is standard 1.3BIS [1].")
+    assert fact_found("3.5 days", "Còn 3,5 ngày [2].")
+    assert not fact_found("June 2020", "It was due in July 2021.")
+
+
+def test_calibration_refuses_most_unanswerable_within_the_false_refusal_budget() -> None:
+    outcomes = [_outcome(f"a{i}", True, 0.80 + i / 100) for i in range(10)]
+    outcomes += [
+        _outcome("u1", False, 0.78),
+        _outcome("u2", False, 0.79),
+        _outcome("u3", False, 0.9),
+    ]
+    result = calibrate(outcomes)
+    assert result["false_refusals"] is not None and result["false_refusals"] <= 0.10
+    assert result["correct_refusals"] == 2 / 3
+
+
+def test_applied_threshold_turns_low_relevance_into_refusals() -> None:
+    outcomes = apply_threshold([_outcome("a", True, 0.9), _outcome("u", False, 0.7)], 0.8)
+    assert not outcomes[0].refused and outcomes[1].refused
+    assert outcomes[1].answer == REFUSALS["vi"] and outcomes[1].citations == 0
+    figures = summary(outcomes)
+    assert figures["correct_refusals"] == 1.0 and figures["false_refusals"] == 0.0
+    assert figures["citation_precision"] == 1.0
+
+
+def test_question_files_carry_facts() -> None:
+    facts = load_facts()
+    assert len(facts) > 100 and facts["conn-en-03"] == ("12%",)

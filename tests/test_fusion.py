@@ -1,0 +1,95 @@
+"""Fusion maths on hand-made rankings: RRF, weighted fusion, per-language z-scores, per-document caps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from server import fusion
+
+
+def test_rrf_sums_reciprocal_ranks() -> None:
+    fused = fusion.reciprocal_rank_fusion({"dense": ["a", "b", "c"], "lexical": ["c", "a"]}, k=60)
+    assert fused["a"] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused["b"] == pytest.approx(1 / 62)
+    assert fused["c"] == pytest.approx(1 / 63 + 1 / 61)
+    assert fusion.ordered(fused) == ["a", "c", "b"]
+
+
+def test_rrf_weights_scale_each_leg() -> None:
+    fused = fusion.reciprocal_rank_fusion(
+        {"dense": ["a", "b"], "lexical": ["b", "a"]}, k=1, weights={"dense": 3.0, "lexical": 1.0}
+    )
+    assert fused["a"] == pytest.approx(3 / 2 + 1 / 3)
+    assert fused["b"] == pytest.approx(3 / 3 + 1 / 2)
+    assert fusion.ordered(fused)[0] == "a"
+
+
+def test_an_item_found_by_both_legs_beats_one_found_by_one() -> None:
+    fused = fusion.reciprocal_rank_fusion({"dense": ["x", "both"], "lexical": ["y", "both"]})
+    assert fusion.ordered(fused)[0] == "both"
+
+
+def test_weighted_fusion_normalises_each_leg() -> None:
+    fused = fusion.weighted_fusion(
+        {"dense": {"a": 0.9, "b": 0.8, "c": 0.7}, "lexical": {"c": 30.0, "b": 10.0}},
+        weights={"dense": 1.0, "lexical": 0.5},
+    )
+    assert fused["a"] == pytest.approx(1.0)
+    assert fused["b"] == pytest.approx(0.5 + 0.0)
+    assert fused["c"] == pytest.approx(0.0 + 0.5)
+
+
+def test_min_max_of_equal_scores_is_one() -> None:
+    assert fusion.min_max({"a": 2.0, "b": 2.0}) == {"a": 1.0, "b": 1.0}
+    assert fusion.min_max({}) == {}
+
+
+def test_leg_ranks_are_one_based_per_leg() -> None:
+    ranks = fusion.leg_ranks({"dense": ["a", "b"], "lexical": ["b"]})
+    assert ranks == {"a": {"dense": 1}, "b": {"dense": 2, "lexical": 1}}
+
+
+def test_zscore_by_group_removes_a_language_lean() -> None:
+    # Thai chunks all score high for a Thai question (attraction); the English one stands out in its group.
+    scores = {"th1": 0.86, "th2": 0.85, "en1": 0.84}
+    groups = {"th1": "th", "th2": "th", "en1": "en"}
+    stats = {"th": (0.84, 0.02), "en": (0.74, 0.02)}
+    z = fusion.zscore_by_group(scores, groups, stats)
+    assert fusion.ordered(z)[0] == "en1"
+    assert z["en1"] == pytest.approx(5.0)
+    assert z["th1"] == pytest.approx(1.0)
+
+
+def test_zscore_keeps_a_standout_same_language_chunk_first() -> None:
+    scores = {"th1": 0.95, "en1": 0.80}
+    z = fusion.zscore_by_group(
+        scores, {"th1": "th", "en1": "en"}, {"th": (0.84, 0.02), "en": (0.74, 0.02)}
+    )
+    assert fusion.ordered(z)[0] == "th1"
+
+
+def test_cap_per_document_keeps_at_most_n_from_one_document() -> None:
+    items = ["a1", "a2", "a3", "a4", "b1", "c1"]
+    doc_of = {i: i[0] for i in items}
+    assert fusion.cap_per_document(items, doc_of, k=5, max_per_document=2) == [
+        "a1",
+        "a2",
+        "b1",
+        "c1",
+        "a3",
+    ]
+
+
+def test_cap_fills_from_held_back_only_when_too_few_documents() -> None:
+    items = ["a1", "a2", "a3", "a4"]
+    doc_of = dict.fromkeys(items, "a")
+    assert fusion.cap_per_document(items, doc_of, k=3, max_per_document=1) == ["a1", "a2", "a3"]
+    assert fusion.cap_per_document(items, doc_of, k=10, max_per_document=1) == items
+
+
+def test_top_indices_drops_zero_scores_and_orders() -> None:
+    scores = np.array([0.0, 2.0, 5.0, 0.0, 1.0], dtype=np.float32)
+    assert fusion.top_indices(scores, 10) == [2, 1, 4]
+    assert fusion.top_indices(scores, 2) == [2, 1]
+    assert fusion.top_indices(np.zeros(0), 3) == []

