@@ -37,6 +37,9 @@ class LexicalIndex:
     def __init__(self, rows: Iterable[StoredChunk], k1: float = 1.2, b: float = 0.75) -> None:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG at import; bring it back in line with the rest.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+
         began = time.perf_counter()
         self.rows: list[StoredChunk] = list(rows)
         self._bm25: Any = bm25s.BM25(k1=k1, b=b)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 from pathlib import Path
+from typing import Any
 
 FIXED_DATETIME = dt.datetime(2024, 1, 1, 0, 0, 0)
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
@@ -22,3 +23,12 @@ def normalise_zip(path: Path) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
+
+
+def set_core_properties(props: Any, entry: Any) -> None:
+    """Title, authors, topics and fixed dates on a DOCX or PPTX (both libraries share the fields)."""
+    props.title, props.author = entry.title, "; ".join(entry.authors)
+    props.subject = "Sample content written for the Portwise demo library"
+    props.keywords = ", ".join(entry.topics)
+    props.language, props.last_modified_by, props.revision = entry.language, "Portwise", 1
+    props.created = props.modified = FIXED_DATETIME

@@ -9,7 +9,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_BREAK
 from docx.oxml.ns import qn
 
-from kb.authoring.files import FIXED_DATETIME, normalise_zip
+from kb.authoring.files import normalise_zip, set_core_properties
 from kb.authoring.markup import Block, Inline, plain, to_blocks
 from kb.authoring.source import FOOTER, Source
 
@@ -28,12 +28,7 @@ def render_docx(source: Source, target: Path) -> None:
         doc.add_heading(page.title, level=1)
         for block in to_blocks(page.body):
             _block(doc, block)
-    props = doc.core_properties
-    props.title, props.author = source.entry.title, "; ".join(source.entry.authors)
-    props.subject = "Sample content written for the Portwise demo library"
-    props.keywords = ", ".join(source.entry.topics)
-    props.language, props.last_modified_by, props.revision = source.entry.language, "Portwise", 1
-    props.created = props.modified = FIXED_DATETIME
+    set_core_properties(doc.core_properties, source.entry)
     doc.save(str(target))
     normalise_zip(target)
 

@@ -10,7 +10,7 @@ from pptx.oxml.ns import qn
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from kb.authoring.files import FIXED_DATETIME, normalise_zip
+from kb.authoring.files import normalise_zip, set_core_properties
 from kb.authoring.markup import Block, Inline, plain, to_blocks
 from kb.authoring.source import FOOTER, Source, page_size
 
@@ -31,12 +31,7 @@ def render_pptx(source: Source, target: Path) -> None:
         _footer(slide, f"{source.entry.title} · {FOOTER} · page {number}")
         if page.notes:
             slide.notes_slide.notes_text_frame.text = page.notes
-    props = deck.core_properties
-    props.title, props.author = source.entry.title, "; ".join(source.entry.authors)
-    props.subject = "Sample content written for the Portwise demo library"
-    props.keywords = ", ".join(source.entry.topics)
-    props.language, props.last_modified_by, props.revision = source.entry.language, "Portwise", 1
-    props.created = props.modified = FIXED_DATETIME
+    set_core_properties(deck.core_properties, source.entry)
     deck.save(str(target))
     normalise_zip(target)
 
