@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections import Counter
 from pathlib import Path
 
 from ingest.load import clean, make_page
@@ -10,6 +12,8 @@ from kb.errors import DocumentReadError
 from kb.types import LoadedDocument, Section
 
 logger = logging.getLogger(__name__)
+_DIGITS = re.compile(r"\d+")
+_RUNNING_MAX = 120  # headers and footers are short; a long repeated line is content
 
 
 def read_pdf(path: Path, doc_id: str, password: str = "") -> LoadedDocument:
@@ -32,7 +36,7 @@ def read_pdf(path: Path, doc_id: str, password: str = "") -> LoadedDocument:
                 if not password
                 else f"{path.name}: encrypted: the catalog password does not open it"
             )
-        pages = [clean(page.extract_text() or "") for page in reader.pages]
+        pages = strip_running_lines([clean(page.extract_text() or "") for page in reader.pages])
         headings = _outline_headings(reader)
         title = _title(reader)
     except FileNotDecryptedError as exc:
@@ -52,6 +56,22 @@ def read_pdf(path: Path, doc_id: str, password: str = "") -> LoadedDocument:
         for n, text in enumerate(pages, start=1)
     )
     return LoadedDocument(pages=built, title=title)
+
+
+def strip_running_lines(pages: list[str], share: float = 0.6) -> list[str]:
+    """Drop running headers and footers: short lines found on most pages once digits are masked."""
+    if len(pages) < 3:
+        return pages
+    counts = Counter(key for text in pages for key in {_line_key(ln) for ln in text.splitlines()})
+    running = {key for key, n in counts.items() if key and n >= share * len(pages)}
+    return [
+        "\n".join(ln for ln in text.splitlines() if _line_key(ln) not in running) for text in pages
+    ]
+
+
+def _line_key(line: str) -> str:
+    line = line.strip()
+    return _DIGITS.sub("#", line) if len(line) <= _RUNNING_MAX else ""
 
 
 def _first_line(text: str) -> str:

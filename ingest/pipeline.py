@@ -104,10 +104,16 @@ def discover(library: Path) -> dict[str, Path]:
     return found
 
 
-def content_hash(path: Path, entry: CatalogEntry | None) -> str:
-    """Hash of the file's bytes and its catalog entry (a catalog edit updates the metadata)."""
+# Bump when loaders or chunking change what a file turns into: every document is then re-read
+# (chunks whose text is unchanged keep their embeddings).
+RECIPE_VERSION = 2
+
+
+def content_hash(path: Path, entry: CatalogEntry | None, recipe: str = "") -> str:
+    """Hash of the file's bytes, its catalog entry and the ingest recipe (loader version, chunking)."""
     digest = hashlib.sha256(path.read_bytes())
     digest.update(entry.model_dump_json().encode() if entry else b"-")
+    digest.update(f"{RECIPE_VERSION}|{recipe}".encode())
     return digest.hexdigest()
 
 
@@ -171,7 +177,8 @@ class Syncer:
     ) -> FileResult:
         started = time.perf_counter()
         entry = catalog.entry_for(doc_id)
-        digest = content_hash(path, entry)
+        recipe = f"{self.chunking.max_tokens}/{self.chunking.overlap_tokens}"
+        digest = content_hash(path, entry, recipe)
         if record is not None and record.content_hash == digest:
             return FileResult(
                 path=doc_id,

@@ -116,7 +116,8 @@ _RADICAL_PAIRS = (
     "⻈讠⻉贝⻋车⻌辶⻐钅⻑長⻒镸⻓长⻔门⻖阝⻘青⻙韦⻚页⻛风⻜飞⻝食⻟飠⻠饣⻢马⻣骨⻤鬼⻥鱼⻦鸟⻧卤⻨麦⻩黄⻪黾⻫斉⻬齐⻮齿⻯竜⻰龙⻱龜⻲亀⼾户"
 )
 _RADICALS = str.maketrans(_RADICAL_PAIRS[0::2], _RADICAL_PAIRS[1::2])
-_KANGXI = re.compile(r"[\u2f00-\u2fd5]")
+# Kangxi radicals, and Latin ligatures (ﬁ, ﬂ) that PDF text layers keep as single code points.
+_KANGXI = re.compile(r"[\u2f00-\u2fd5\ufb00-\ufb06]")
 
 
 def normalise_text(text: str) -> str:

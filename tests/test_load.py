@@ -131,3 +131,15 @@ def test_text_form_feeds_are_page_breaks(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text(f"{EN_1}\f{EN_2}", encoding="utf-8")
     assert [p.number for p in load_document(path, "notes.txt").pages] == [1, 2]
+
+
+def test_running_headers_and_footers_are_dropped(tmp_path: Path) -> None:
+    pages = [
+        f"Port KPIs\n{body}\nSample footer · page {n}"
+        for n, body in enumerate([EN_1, EN_2, EN_1], 1)
+    ]
+    document = load_document(make_pdf(tmp_path / "f.pdf", pages), "f.pdf")
+    for page in document.pages:
+        assert "Sample footer" not in page.text
+        assert "Port KPIs" not in page.text
+    assert "Dwell time" in document.pages[1].text

@@ -199,3 +199,14 @@ def test_uncatalogued_files_get_inferred_metadata(
     assert untitled.meta["kind"] == "unknown" and untitled.meta["language"] == "en"
     assert titled is not None and titled.meta["title"] == "Quay Crane Productivity"
     assert vietnamese is not None and vietnamese.meta["language"] == "vi"
+
+
+def test_a_new_chunking_recipe_reindexes(tmp_path: Path, tiny: object, store_path: str) -> None:
+    folder = _library(tmp_path / "lib", n_pdfs=1)
+    _syncer(tiny, store_path).sync(folder)
+    store = Store(StoreSettings(path=store_path), tiny.name, tiny.dim)  # type: ignore[attr-defined]
+    finer = Syncer(store, tiny, ChunkSettings(max_tokens=24, overlap_tokens=4))  # type: ignore[arg-type]
+    report = finer.sync(folder)
+    assert {f.status for f in report.files} == {"indexed"}
+    records, ids = _state(store)
+    assert sum(records.values()) == len(ids)
