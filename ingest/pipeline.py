@@ -6,7 +6,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -106,7 +106,7 @@ def discover(library: Path) -> dict[str, Path]:
 
 # Bump when loaders or chunking change what a file turns into: every document is then re-read
 # (chunks whose text is unchanged keep their embeddings).
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 
 
 def content_hash(path: Path, entry: CatalogEntry | None, recipe: str = "") -> str:
@@ -207,7 +207,7 @@ class Syncer:
             self.chunking.max_tokens,
             self.chunking.overlap_tokens,
         )
-        vectors, embedded = self._embed(chunks, report, progress)
+        chunks, vectors, embedded = self._embed(chunks, str(meta["title"]), report, progress)
         tokens = [" ".join(lexical_tokens(f"{c.heading}\n{c.text}")) for c in chunks]
         new_record = DocumentRecord(doc_id, digest, len(chunks), len(document.pages), meta)
         self.store.replace_document(new_record, chunks, vectors, tokens)
@@ -224,29 +224,40 @@ class Syncer:
         )
 
     def _embed(
-        self, chunks: list[Chunk], report: SyncReport, progress: SyncProgress
-    ) -> tuple[np.ndarray, int]:
-        """Vectors for the chunks, reusing any the store already holds for the same chunk id."""
-        known = self.store.existing_embeddings([c.id for c in chunks])
+        self, chunks: list[Chunk], title: str, report: SyncReport, progress: SyncProgress
+    ) -> tuple[list[Chunk], np.ndarray, int]:
+        """Vectors for the chunks, reusing stored ones whose embedded text is unchanged.
+
+        Returns the chunks stamped with the hash of the text their vector embeds.
+        """
+        texts = {c.id: embed_text(c, title) for c in chunks}
+        hashes = {
+            cid: hashlib.sha256(text.encode()).hexdigest()[:16] for cid, text in texts.items()
+        }
+        stored = self.store.existing_embeddings([c.id for c in chunks])
+        known = {cid: vec for cid, (vec, h) in stored.items() if h == hashes[cid]}
         missing = [c for c in chunks if c.id not in known]
         for start in range(0, len(missing), self.batch_size):
             batch = missing[start : start + self.batch_size]
             began = time.perf_counter()
-            vectors = self.embedder.embed_passages([embed_text(c) for c in batch])
+            vectors = self.embedder.embed_passages([texts[c.id] for c in batch])
             report.embed_seconds += time.perf_counter() - began
             known.update({c.id: v for c, v in zip(batch, vectors)})
             progress.chunks_embedded(len(batch))
         matrix = (
             np.stack([known[c.id] for c in chunks]) if chunks else np.zeros((0, self.store.dim))
         )
-        return matrix.astype(np.float32), len(missing)
+        stamped = [replace(c, meta={**c.meta, "embed_hash": hashes[c.id]}) for c in chunks]
+        return stamped, matrix.astype(np.float32), len(missing)
 
 
-def embed_text(chunk: Chunk) -> str:
-    """What the embedder sees for a chunk: its section heading, then its text."""
-    if chunk.heading and chunk.heading not in chunk.text:
-        return f"{chunk.heading}\n{chunk.text}"
-    return chunk.text
+def embed_text(chunk: Chunk, title: str = "") -> str:
+    """What the embedder sees: the document title and section heading as context, then the text.
+
+    Running headers are stripped from pages, so the title is put back here, once per chunk.
+    """
+    context = [part for part in (title, chunk.heading) if part and part not in chunk.text]
+    return "\n".join([" · ".join(context), chunk.text]) if context else chunk.text
 
 
 def document_meta(

@@ -163,14 +163,14 @@ class Store:
             )
         return grouped
 
-    def existing_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """Embeddings already stored for these chunk ids (reused when a document is re-ingested)."""
+    def existing_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, tuple[np.ndarray, str]]:
+        """Stored vectors and the hash of the text they embed, for chunks re-ingested unchanged."""
         if not chunk_ids:
             return {}
-        found = self._chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        found = self._chunks.get(ids=list(chunk_ids), include=["embeddings", "metadatas"])
         return {
-            cid: np.asarray(vec, dtype=np.float32)
-            for cid, vec in zip(found["ids"], found["embeddings"])
+            cid: (np.asarray(vec, dtype=np.float32), str((meta or {}).get("embed_hash", "")))
+            for cid, vec, meta in zip(found["ids"], found["embeddings"], found["metadatas"])
         }
 
     def replace_document(
@@ -300,7 +300,15 @@ def _flat(meta: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-_SKIP = {"_node_content", "_node_type", "document_id", "ref_doc_id", "tokens", "doc_hash"}
+_SKIP = {
+    "_node_content",
+    "_node_type",
+    "document_id",
+    "ref_doc_id",
+    "tokens",
+    "doc_hash",
+    "embed_hash",
+}
 
 
 def _chunk_from_meta(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:

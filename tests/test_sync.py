@@ -80,22 +80,28 @@ def test_change_replaces_and_remove_deletes(tmp_path: Path, tiny: object, store_
     assert sum(records.values()) == len(ids)
 
 
-def test_catalog_edit_updates_metadata_without_embedding(
+def test_catalog_edits_update_metadata_and_reembed_only_for_a_new_title(
     tmp_path: Path, tiny: object, store_path: str
 ) -> None:
     folder = _library(tmp_path / "lib", n_pdfs=1)
+    catalog = folder / "catalog.yaml"
+    entry = (
+        "documents:\n  - file: doc0.pdf\n    title: {title}\n    kind: lecture\n    year: {year}\n"
+    )
+    catalog.write_text(entry.format(title="Port KPIs", year=2020))
     syncer = _syncer(tiny, store_path)
     syncer.sync(folder)
-    (folder / "catalog.yaml").write_text(
-        "documents:\n  - file: doc0.pdf\n    title: Port KPIs\n    kind: lecture\n    year: 2021\n"
-    )
-    report = syncer.sync(folder)
-    doc0 = next(f for f in report.files if f.doc_id == "doc0.pdf")
-    assert doc0.status == "indexed" and doc0.embedded == 0
+    catalog.write_text(entry.format(title="Port KPIs", year=2021))
+    doc0 = next(f for f in syncer.sync(folder).files if f.doc_id == "doc0.pdf")
+    assert doc0.status == "indexed"
+    assert doc0.embedded == 0, "the year is metadata only: the vectors are reused"
     record = syncer.store.document("doc0.pdf")
-    assert (
-        record is not None and record.meta["title"] == "Port KPIs" and record.meta["year"] == 2021
-    )
+    assert record is not None and record.meta["year"] == 2021
+    catalog.write_text(entry.format(title="Berth Productivity", year=2021))
+    doc0 = next(f for f in syncer.sync(folder).files if f.doc_id == "doc0.pdf")
+    assert doc0.embedded == doc0.chunks > 0, "the title is part of what each chunk embeds"
+    record = syncer.store.document("doc0.pdf")
+    assert record is not None and record.meta["title"] == "Berth Productivity"
 
 
 def test_a_bad_file_is_reported_and_the_run_goes_on(
