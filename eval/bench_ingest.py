@@ -15,7 +15,7 @@ from typing import Any
 
 from ingest.chunk import chunk_pages
 from ingest.load import load_document
-from ingest.pipeline import Syncer, discover, document_meta, embed_text
+from ingest.pipeline import Syncer, discover, embed_text
 from kb.catalog import load_catalog
 from kb.embedder import make_embedder
 from kb.errors import DocumentReadError
@@ -74,6 +74,6 @@ def _embedded_texts(folder: Path, settings: Settings, count: Any) -> list[str]:
         chunks = chunk_pages(
             document.pages, count, settings.chunk.max_tokens, settings.chunk.overlap_tokens
         )
-        title = str(document_meta(doc_id, path, entry, document)["title"])
+        title = (entry.title if entry else "") or document.title
         texts.extend(embed_text(c, title) for c in chunks)
     return texts

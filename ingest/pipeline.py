@@ -207,7 +207,9 @@ class Syncer:
             self.chunking.max_tokens,
             self.chunking.overlap_tokens,
         )
-        chunks, vectors, embedded = self._embed(chunks, str(meta["title"]), report, progress)
+        # A title made up from the file name (an id, often) is no context worth embedding.
+        title = (entry.title if entry else "") or document.title
+        chunks, vectors, embedded = self._embed(chunks, title, report, progress)
         tokens = [" ".join(lexical_tokens(f"{c.heading}\n{c.text}")) for c in chunks]
         new_record = DocumentRecord(doc_id, digest, len(chunks), len(document.pages), meta)
         self.store.replace_document(new_record, chunks, vectors, tokens)
