@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "lexical"]
+# For short text, e5 places Thai, Lao and Khmer (related Brahmic scripts) close together: a Thai
+# keyword query is drawn to Lao and Khmer pages as much as to Thai ones.
+_ATTRACTING = {lang: {"th", "lo", "km"} for lang in ("th", "lo", "km")}
 FACETS = ("kind", "event", "year", "language", "topics", "country", "audience")
 
 
@@ -208,7 +211,8 @@ class Retriever:
             calibrated = fusion.zscore_by_group(raw, languages, index.languages.stats(vector))
         else:
             offset = self.settings.language_offsets.get(asked, self.settings.same_language_offset)
-            calibrated = {c: s - (offset if languages[c] == asked else 0.0) for c, s in raw.items()}
+            near = _ATTRACTING.get(asked, {asked})
+            calibrated = {c: s - (offset if languages[c] in near else 0.0) for c, s in raw.items()}
         hits = [Hit(chunk=h.chunk, score=calibrated[h.chunk.id]) for h in hits]
         return sorted(hits, key=lambda h: -h.score)
 
