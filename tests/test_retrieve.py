@@ -149,7 +149,7 @@ def test_cli_search_takes_filters_and_mode(store: Store) -> None:
     assert bad.exit_code != 0
 
 
-def test_same_language_offset_demotes_only_the_question_language(store: Store, e5: object) -> None:
+def test_same_language_offset_demotes_the_question_script_group(store: Store, e5: object) -> None:
     query = "อัตราการใช้ท่าเทียบเรือ คืออะไร"
 
     def dense(settings: SearchSettings) -> list[tuple[str, float]]:
@@ -160,9 +160,11 @@ def test_same_language_offset_demotes_only_the_question_language(store: Store, e
     shifted = dense(SearchSettings(same_language_offset=0.5))
     languages = {c.id: c.language for c in store.chunks(list(raw))}
     assert languages[next(iter(raw))] == "th"  # attraction: the Thai chunk leads raw dense
-    assert languages[shifted[0][0]] != "th"
+    group = {"th", "lo", "km"}  # related scripts that attract each other's short queries
+    assert languages[shifted[0][0]] not in group
+    assert any(languages[c] not in group for c in raw), "the library must hold other languages"
     for chunk_id, score in shifted:
-        expected = raw[chunk_id] - (0.5 if languages[chunk_id] == "th" else 0.0)
+        expected = raw[chunk_id] - (0.5 if languages[chunk_id] in group else 0.0)
         assert score == pytest.approx(expected)
     english = dense(SearchSettings(same_language_offset=0.5, language_offsets={"th": 0.0}))
     assert english == sorted(raw.items(), key=lambda kv: -kv[1])
