@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
+
+from ingest.pipeline import Syncer
+from kb.settings import ChunkSettings, StoreSettings
+from kb.store import Store
 
 # file -> (text, catalog fields)
 DOCS: dict[str, tuple[str, dict[str, object]]] = {
@@ -110,3 +115,11 @@ def write_library(folder: Path, names: list[str] | None = None) -> Path:
         yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8"
     )
     return folder
+
+
+def ingested_store(root: Path, embedder: Any) -> Store:
+    """The test library written under `root` and synced into a fresh store there."""
+    store = Store(StoreSettings(path=str(root / "store")), embedder.name, embedder.dim)
+    chunking = ChunkSettings(max_tokens=48, overlap_tokens=8)
+    Syncer(store, embedder, chunking).sync(write_library(root / "lib"))
+    return store

@@ -12,17 +12,13 @@ from kb.settings import ChunkSettings, SearchSettings, StoreSettings
 from kb.store import MetaFilter, Store, StoredChunk
 from server.lexical import LexicalIndex
 from server.retrieve import Filters, Retriever
-from tests.search_library import DOCS, write_library
+from tests.search_library import DOCS, ingested_store, write_library
 
 
 @pytest.fixture(scope="module")
 def lexical_retriever(tmp_path_factory: pytest.TempPathFactory, tiny: object) -> Retriever:
     """Hybrid search over the test library, embedded with the tiny model (the lexical leg is real)."""
-    root = tmp_path_factory.mktemp("lexical")
-    store = Store(StoreSettings(path=str(root / "store")), tiny.name, tiny.dim)  # type: ignore[attr-defined]
-    Syncer(store, tiny, ChunkSettings(max_tokens=48, overlap_tokens=8)).sync(  # type: ignore[arg-type]
-        write_library(root / "lib")
-    )
+    store = ingested_store(tmp_path_factory.mktemp("lexical"), tiny)
     return Retriever(store, tiny, SearchSettings(glossary=False))  # type: ignore[arg-type]
 
 

