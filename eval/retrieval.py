@@ -28,8 +28,8 @@ from ingest.pipeline import Syncer, SyncProgress
 from kb.embedder import Embedder
 from kb.settings import Settings, StoreSettings
 from kb.store import Store
-from kb.types import Hit
-from server.retrieve import Filters, Mode, Retriever
+from kb.types import Filters, Hit
+from server.retrieve import Mode, Retriever
 
 logger = logging.getLogger(__name__)
 SYSTEMS: tuple[Mode, ...] = ("dense", "lexical", "hybrid")

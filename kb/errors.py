@@ -41,3 +41,15 @@ class NotFoundError(PortwiseError):
     """A document, page or job that does not exist."""
 
     status = 404
+
+
+class AuthError(PortwiseError):
+    """An admin action without a valid API key."""
+
+    status = 401
+
+
+class UploadError(PortwiseError):
+    """An upload that cannot be accepted: wrong type, too large, too many pages."""
+
+    status = 415

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kb.store import MetaFilter
 
 # Metadata values Chroma can store: scalars only.
 MetaValue = str | int | float | bool
@@ -103,3 +106,84 @@ class Answer:
     refused: bool = False
     sources: tuple[Hit, ...] = ()
     timings: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Catalog filters; every field optional, an empty one filters nothing. Values of one field OR."""
+
+    kind: tuple[str, ...] = ()
+    event: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def to_meta(self, skip: str = "") -> MetaFilter:
+        """The store's metadata filter (optionally without one field, for facet counts)."""
+        from kb.store import MetaFilter  # the store imports these types: import at call time
+
+        any_of = {
+            f.name: tuple(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in ("year_from", "year_to", skip) and getattr(self, f.name)
+        }
+        if skip == "year":
+            return MetaFilter(any_of)
+        return MetaFilter(any_of, self.year_from, self.year_to)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """First event of a stream: the numbered context (or, when refusing, the closest documents)."""
+
+    hits: tuple[Hit, ...]
+    refused: bool
+    language: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer as it is generated (before verification)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """Last event: the verified answer and the backend that produced it."""
+
+    answer: Answer
+    backend: str
+
+
+Event = Sources | Token | Done
+
+
+@dataclass(frozen=True)
+class Job:
+    """A background ingest (upload or reindex): its progress and, once finished, its report."""
+
+    id: str
+    kind: str  # "upload" | "reindex"
+    status: str  # "queued" | "running" | "done" | "failed"
+    created: float  # unix time
+    files_total: int = 0
+    files_done: int = 0
+    current: str = ""  # the file being ingested now
+    doc_ids: tuple[str, ...] = ()  # documents this job adds (uploads)
+    report: Mapping[str, Any] | None = None  # SyncReport.to_json() when finished
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A question the materials could not answer: a knowledge gap for the curators."""
+
+    question: str
+    language: str
+    asked: float  # unix time
+    closest: tuple[str, ...] = ()  # doc ids of the nearest documents

@@ -12,11 +12,11 @@ import numpy as np
 from kb.embedder import Embedder
 from kb.languages import LANGUAGES, detect_language, lexical_tokens
 from kb.settings import AnswerSettings
-from kb.types import Answer, Chunk, Hit
+from kb.types import Answer, Chunk, Done, Event, Filters, Hit, Sources, Token
 from server.citations import Verified, lexical_support, verify
 from server.extractive import extract
 from server.llm import LLM, LLMError, Message
-from server.retrieve import Filters, Retriever
+from server.retrieve import Retriever
 
 logger = logging.getLogger(__name__)
 
@@ -81,32 +81,6 @@ STOPWORDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Sources:
-    """First event of a stream: the numbered context (or, when refusing, the closest documents)."""
-
-    hits: tuple[Hit, ...]
-    refused: bool
-    language: str
-    question: str
-
-
-@dataclass(frozen=True)
-class Token:
-    """A piece of the answer as it is generated (before verification)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Done:
-    """Last event: the verified answer and the backend that produced it."""
-
-    answer: Answer
-    backend: str
-
-
-Event = Sources | Token | Done
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -15,7 +15,7 @@ from kb.errors import PortwiseError
 from kb.languages import detect_language, lexical_tokens
 from kb.settings import SearchSettings
 from kb.store import MetaFilter, Store
-from kb.types import Chunk, DocumentRecord, Hit
+from kb.types import Chunk, DocumentRecord, Filters, Hit
 from server import fusion
 from server.lexical import LexicalHit, LexicalIndex
 
@@ -34,31 +34,6 @@ class EmptyQueryError(PortwiseError):
     """The question was empty or whitespace."""
 
     status = 422
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Catalog filters; every field optional, an empty one filters nothing. Values of one field OR."""
-
-    kind: tuple[str, ...] = ()
-    event: tuple[str, ...] = ()
-    language: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    country: tuple[str, ...] = ()
-    audience: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-
-    def to_meta(self, skip: str = "") -> MetaFilter:
-        """The store's metadata filter (optionally without one field, for facet counts)."""
-        any_of = {
-            f.name: tuple(getattr(self, f.name))
-            for f in fields(self)
-            if f.name not in ("year_from", "year_to", skip) and getattr(self, f.name)
-        }
-        if skip == "year":
-            return MetaFilter(any_of)
-        return MetaFilter(any_of, self.year_from, self.year_to)
 
 
 @dataclass(frozen=True)

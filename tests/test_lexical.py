@@ -10,8 +10,9 @@ from ingest.pipeline import Syncer
 from kb.languages import lexical_tokens
 from kb.settings import ChunkSettings, SearchSettings, StoreSettings
 from kb.store import MetaFilter, Store, StoredChunk
+from kb.types import Filters
 from server.lexical import LexicalIndex
-from server.retrieve import Filters, Retriever
+from server.retrieve import Retriever
 from tests.search_library import DOCS, ingested_store, write_library
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from kb.settings import SearchSettings
 from kb.store import Store
-from server.retrieve import EmptyQueryError, Filters, LanguageStats, Retriever
+from kb.types import Filters
+from server.retrieve import EmptyQueryError, LanguageStats, Retriever
 from tests.search_library import ingested_store
 
 
