@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +120,7 @@ class Store:
         self.location = settings.path
         client = open_client(settings.path)
         identity = {"embedder": embedder_name, "dim": dim}
+        self._client, self._identity = client, identity
         self._chunks = self._collection(client, f"{settings.collection}_chunks", identity)
         self._docs = self._collection(client, f"{settings.collection}_docs", identity)
         self._vectors = ChromaVectorStore(chroma_collection=self._chunks)
@@ -193,16 +195,23 @@ class Store:
             metadatas=[_record_meta(record)],
             documents=[str(record.meta.get("title", record.doc_id))],
         )
+        self._bump()
 
     def delete_document(self, doc_id: str) -> None:
         """Remove a document: its record first (so a crash leaves only sweepable orphans), then chunks."""
         self._docs.delete(ids=[doc_id])
         self._vectors.delete(ref_doc_id=doc_id)
+        self._bump()
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         """Remove specific chunks (orphans of an interrupted run)."""
         for start in range(0, len(chunk_ids), PAGE):
             self._chunks.delete(ids=list(chunk_ids[start : start + PAGE]))
+        self._bump()
+
+    def _bump(self) -> None:
+        """Record that the store changed: every client (other workers too) sees a new version."""
+        self._docs.modify(metadata={**self._identity, "generation": uuid.uuid4().hex})
 
     # -- search ------------------------------------------------------------------------------
     def search(self, query_vector: np.ndarray, k: int, where: Where | None = None) -> list[Hit]:
@@ -230,6 +239,18 @@ class Store:
         }
         return [by_id[cid] for cid in ids if cid in by_id]
 
+    def page_chunks(self, doc_id: str, page: int) -> list[Chunk]:
+        """One page's chunks, in reading order."""
+        found = self._chunks.get(
+            where={"$and": [{"doc_id": doc_id}, {"page": page}]},
+            include=["metadatas", "documents"],
+        )
+        chunks = [
+            _chunk_from_meta(cid, text, meta)
+            for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
+        ]
+        return sorted(chunks, key=lambda c: c.position)
+
     def lexical_rows(self) -> Iterator[StoredChunk]:
         """Every chunk's id, document, lexical tokens and filterable metadata (for the BM25 index)."""
         for chunk_id, meta in self._scan(self._chunks, include=["metadatas"], with_ids=True):
@@ -252,7 +273,16 @@ class Store:
             offset += len(batch["ids"])
 
     def version(self) -> str:
-        """Changes whenever the set of indexed documents or their contents change."""
+        """Changes whenever the set of indexed documents or their contents change.
+
+        One metadata read (an HTTP round trip in server mode), so every search can afford it: each
+        write stamps a new generation on the docs collection. Stores written before the stamp existed
+        fall back to hashing every document record.
+        """
+        fresh = self._client.get_collection(self._docs.name, embedding_function=None)
+        generation = (fresh.metadata or {}).get("generation")
+        if generation:
+            return f"{generation}:{self._chunks.count()}"
         records = sorted((r.doc_id, r.content_hash) for r in self.documents().values())
         return str(hash((self._chunks.count(), tuple(records))))
 
