@@ -230,6 +230,13 @@ class Store:
             )
         return hits
 
+    def nearest(self, query_vector: np.ndarray, k: int) -> list[str]:
+        """Bare Chroma nearest-neighbour ids, no llama-index or metadata (a benchmark reference)."""
+        found = self._chunks.query(
+            query_embeddings=[query_vector.tolist()], n_results=k, include=[]
+        )
+        return list(found["ids"][0])
+
     def chunks(self, ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked (missing ids are skipped)."""
         found = self._chunks.get(ids=list(ids), include=["metadatas", "documents"])

@@ -49,6 +49,43 @@ def bench_search(
     out.print_json(json.dumps(figures))
 
 
+def _ints(text: str) -> list[int]:
+    return [int(part.replace("k", "000")) for part in text.split(",") if part.strip()]
+
+
+@bench_app.command("scale")
+@edge
+def bench_scale(
+    sizes: Annotated[str, typer.Option(help="Collection sizes in chunks, comma-separated.")] = (
+        "1k,10k,100k"
+    ),
+    modes: Annotated[str, typer.Option(help="Store modes: embedded, server.")] = "embedded,server",
+    clients: Annotated[str, typer.Option(help="Concurrent clients, comma-separated.")] = "1,8",
+    queries: Annotated[
+        int, typer.Option(help="Questions timed per cell (XQuAD, 5 languages).")
+    ] = 200,
+    results: Annotated[Path, typer.Option(help="Folder for scale.json and scale.png.")] = Path(
+        "bench-results"
+    ),
+) -> None:
+    """Search latency, HNSW recall@10 and memory at each size, embedded and `chroma run` stores."""
+    from eval.bench_scale import run_scale_bench
+    from kb.embedder import make_embedder
+
+    settings = load_settings(None)
+    embedder = make_embedder(settings.embedder)
+    report = run_scale_bench(
+        settings,
+        embedder,
+        results,
+        _ints(sizes),
+        [m.strip() for m in modes.split(",")],
+        _ints(clients),
+        queries,
+    )
+    out.print_json(json.dumps(report))
+
+
 @eval_app.command("retrieval")
 @edge
 def eval_retrieval(

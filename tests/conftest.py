@@ -67,50 +67,10 @@ def store_path(tmp_path: Path) -> str:
     return str(tmp_path / "store")
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now (loopback)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> object:
     """A real `chroma run` server for the session (server-mode contract tests); stopped after."""
-    import shutil
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from kb.chroma_server import chroma_server
 
-    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    if not Path(chroma).is_file():
-        pytest.skip("the `chroma` command (chromadb's server) is not installed")
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    log = (path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [chroma, "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"chroma server did not start; see {path / 'server.log'}")
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
