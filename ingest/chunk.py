@@ -36,6 +36,7 @@ def chunk_pages(
                         text=text,
                         language=page.language,
                         heading=section.heading,
+                        meta={"ocr": True} if page.ocr else {},
                     )
                 )
     return chunks

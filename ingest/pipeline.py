@@ -14,11 +14,12 @@ import numpy as np
 
 from ingest.chunk import chunk_pages
 from ingest.load import SUFFIXES, load_document
+from ingest.pdf import PdfParser
 from kb.catalog import CATALOG_NAMES, Catalog, CatalogEntry, load_catalog
 from kb.embedder import Embedder
 from kb.errors import DocumentReadError
 from kb.languages import lexical_tokens
-from kb.settings import ChunkSettings
+from kb.settings import ChunkSettings, ParseSettings
 from kb.store import Store
 from kb.types import Chunk, DocumentRecord, LoadedDocument
 
@@ -39,6 +40,8 @@ class FileResult:
     embedded: int = 0
     seconds: float = 0.0
     language: str = ""
+    ocr_pages: int = 0  # pages whose text was read by OCR (scans, garbled text layers)
+    notes: tuple[str, ...] = ()  # what the loader worked around: OCR, pages left out
 
 
 @dataclass
@@ -65,6 +68,7 @@ class SyncReport:
             },
             "pages": sum(f.pages for f in self.files if f.status == "indexed"),
             "chunks": sum(f.chunks for f in self.files if f.status == "indexed"),
+            "ocr_pages": sum(f.ocr_pages for f in self.files if f.status == "indexed"),
             "embedded": sum(f.embedded for f in self.files),
             "languages": dict(Counter(f.language for f in self.files if f.language)),
             "seconds": round(self.seconds, 3),
@@ -106,7 +110,7 @@ def discover(library: Path) -> dict[str, Path]:
 
 # Bump when loaders or chunking change what a file turns into: every document is then re-read
 # (chunks whose text is unchanged keep their embeddings).
-RECIPE_VERSION = 3
+RECIPE_VERSION = 4
 
 
 def content_hash(path: Path, entry: CatalogEntry | None, recipe: str = "") -> str:
@@ -121,12 +125,19 @@ class Syncer:
     """Makes the store match a library folder."""
 
     def __init__(
-        self, store: Store, embedder: Embedder, chunking: ChunkSettings, batch_size: int = 16
+        self,
+        store: Store,
+        embedder: Embedder,
+        chunking: ChunkSettings,
+        batch_size: int = 16,
+        parse: ParseSettings | None = None,
     ):
         self.store = store
         self.embedder = embedder
         self.chunking = chunking
         self.batch_size = batch_size
+        self.parse = parse or ParseSettings()
+        self._pdf: PdfParser | None = None
 
     def sync(self, folder: Path, progress: SyncProgress | None = None) -> SyncReport:
         """Index new and changed files, drop removed ones, sweep chunks left by an interrupted run."""
@@ -137,11 +148,15 @@ class Syncer:
         report = SyncReport()
         records = self._sweep()
         progress.start(len(files))
-        for doc_id, path in files.items():
-            progress.file_started(doc_id)
-            result = self._sync_file(doc_id, path, catalog, records.get(doc_id), report, progress)
-            report.files.append(result)
-            progress.file_done(result)
+        with PdfParser(self.parse) as pdf:
+            self._pdf = pdf
+            for doc_id, path in files.items():
+                progress.file_started(doc_id)
+                result = self._sync_file(
+                    doc_id, path, catalog, records.get(doc_id), report, progress
+                )
+                report.files.append(result)
+                progress.file_done(result)
         for doc_id in sorted(set(records) - set(files)):
             self.store.delete_document(doc_id)
             report.files.append(FileResult(path=doc_id, doc_id=doc_id, status="removed"))
@@ -151,7 +166,8 @@ class Syncer:
     def _sweep(self) -> dict[str, DocumentRecord]:
         """Delete chunks with no document record or a stale hash; return the records that are whole."""
         records = self.store.documents()
-        whole = {}
+        # A document with no chunks (pages of headings only) is whole with none stored.
+        whole = {doc_id: r for doc_id, r in records.items() if r.chunk_count == 0}
         for doc_id, rows in self.store.chunk_ids().items():
             record = records.get(doc_id)
             stale = [cid for cid, h in rows if record is None or h != record.content_hash]
@@ -177,7 +193,9 @@ class Syncer:
     ) -> FileResult:
         started = time.perf_counter()
         entry = catalog.entry_for(doc_id)
-        recipe = f"{self.chunking.max_tokens}/{self.chunking.overlap_tokens}"
+        recipe = (
+            f"{self.chunking.max_tokens}/{self.chunking.overlap_tokens}{self._ocr_recipe(path)}"
+        )
         digest = content_hash(path, entry, recipe)
         if record is not None and record.content_hash == digest:
             return FileResult(
@@ -189,7 +207,13 @@ class Syncer:
                 language=str(record.meta.get("language", "")),
             )
         try:
-            document = load_document(path, doc_id, entry.password if entry else "")
+            document = load_document(
+                path,
+                doc_id,
+                entry.password if entry else "",
+                language=entry.language if entry else "",
+                pdf=self._pdf,
+            )
         except DocumentReadError as exc:
             if record is not None:
                 self.store.delete_document(doc_id)
@@ -223,7 +247,17 @@ class Syncer:
             embedded=embedded,
             seconds=time.perf_counter() - started,
             language=str(meta["language"]),
+            ocr_pages=sum(page.ocr for page in document.pages),
+            notes=document.notes,
         )
+
+    def _ocr_recipe(self, path: Path) -> str:
+        """The OCR settings that change what a PDF turns into (part of its content hash)."""
+        if path.suffix.lower() != ".pdf":
+            return ""
+        parse, pdf = self.parse, self._pdf
+        ocr = pdf.ocr if pdf is not None else parse.ocr  # off too when Tesseract is not installed
+        return f"/ocr:{parse.ocr_languages}:{parse.ocr_dpi}" if ocr else "/ocr:off"
 
     def _embed(
         self, chunks: list[Chunk], title: str, report: SyncReport, progress: SyncProgress

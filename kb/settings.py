@@ -62,6 +62,38 @@ class LibrarySettings(BaseModel):
     root: Path = Field(default=KB_DIR, description="Knowledge-base folder (holds catalog.yaml).")
 
 
+class ParseSettings(BaseModel):
+    """How PDFs are parsed: in a child process with limits, and OCR for scanned or garbled pages."""
+
+    timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Most seconds one parsing step may take in the parser process (reading a PDF's "
+        "text layers, about 25 ms a page, or the OCR of one page, 1-5 s); a PDF that takes longer "
+        "is reported and the ingest goes on.",
+    )
+    memory_mb: int = Field(
+        default=2048,
+        ge=256,
+        description="Memory cap (address space, MB) of the parser process; a PDF that needs more "
+        "is reported as failed instead of exhausting the machine.",
+    )
+    ocr: bool = Field(
+        default=True,
+        description="OCR pages with no text layer or a garbled one, with Tesseract (the "
+        "`tesseract-ocr` package); off: such pages are reported as needing OCR.",
+    )
+    ocr_languages: str = Field(
+        default="eng",
+        description="Tesseract languages (`+`-joined) for scanned pages of documents without a "
+        "catalog language, unless Tesseract sees Chinese, Thai, Khmer or Lao script (those get "
+        "their own pack).",
+    )
+    ocr_dpi: int = Field(
+        default=300, ge=72, le=600, description="Resolution pages are rendered at for OCR."
+    )
+
+
 class SearchSettings(BaseModel):
     """How hybrid search runs its legs, fuses them and groups the hits."""
 
@@ -160,6 +192,36 @@ class AnswerSettings(BaseModel):
     )
 
 
+class ServerSettings(BaseModel):
+    """The HTTP server: address, admin keys, CORS, upload limits, and where it keeps its own data."""
+
+    host: str = Field(default="127.0.0.1", description="Address `portwise serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `portwise serve` listens on.")
+    api_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description='Admin API keys as a JSON list, e.g. `["long-random-key"]` (never logged); '
+        "none: admin routes answer 403.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (CORS), e.g. "
+        '`["https://training.example.org"]`; none: same origin only.',
+    )
+    max_upload_mb: float = Field(
+        default=50.0, gt=0, description="Largest file an upload may hold, in MB."
+    )
+    max_upload_files: int = Field(
+        default=10, ge=1, description="Most files one upload request may carry."
+    )
+    max_pages: int = Field(
+        default=500, ge=1, description="Most pages (or slides) an uploaded document may have."
+    )
+    data_dir: str = Field(
+        default=".portwise/server",
+        description="Folder for the server's own data: feedback and jobs (SQLite), page images.",
+    )
+
+
 class Settings(BaseSettings):
     """All Portwise settings; environment variables use the `PORTWISE_` prefix and `__` for nesting."""
 
@@ -168,9 +230,11 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings, description="Vector store.")
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings, description="Embedder.")
     chunk: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunking.")
+    parse: ParseSettings = Field(default_factory=ParseSettings, description="PDF parsing, OCR.")
     library: LibrarySettings = Field(default_factory=LibrarySettings, description="Library.")
     search: SearchSettings = Field(default_factory=SearchSettings, description="Search.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answers.")
+    server: ServerSettings = Field(default_factory=ServerSettings, description="HTTP server.")
 
 
 def settings_table() -> str:

@@ -31,6 +31,7 @@ class Page:
     number: int
     sections: tuple[Section, ...]
     language: str
+    ocr: bool = False  # the text was read from the page image by OCR
 
     @property
     def text(self) -> str:
@@ -44,6 +45,7 @@ class LoadedDocument:
 
     pages: tuple[Page, ...]
     title: str = ""
+    notes: tuple[str, ...] = ()  # what the loader worked around (pages OCRed, pages left out)
 
 
 @dataclass(frozen=True)

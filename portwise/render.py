@@ -16,7 +16,7 @@ STATUS_STYLE = {"indexed": "green", "unchanged": "dim", "removed": "yellow", "fa
 def print_sync_report(console: Console, report: SyncReport) -> None:
     """A table with one row per file, then the totals."""
     table = Table(title="Ingest report", show_lines=False)
-    for column in ("file", "status", "lang", "pages", "chunks", "embedded", "seconds"):
+    for column in ("file", "status", "lang", "pages", "ocr", "chunks", "embedded", "seconds"):
         table.add_column(column, overflow="fold")
     for f in report.files:
         style = STATUS_STYLE[f.status]
@@ -25,6 +25,7 @@ def print_sync_report(console: Console, report: SyncReport) -> None:
             f"[{style}]{f.status}[/{style}]",
             f.language,
             str(f.pages),
+            str(f.ocr_pages or ""),
             str(f.chunks),
             str(f.embedded),
             f"{f.seconds:.2f}",
@@ -35,6 +36,9 @@ def print_sync_report(console: Console, report: SyncReport) -> None:
             console.print(
                 f"[red]failed[/red] {f.path}: {f.reason}", highlight=False, soft_wrap=True
             )
+        elif f.notes:
+            notes = "; ".join(f.notes)
+            console.print(f"[cyan]note[/cyan] {f.path}: {notes}", highlight=False, soft_wrap=True)
     totals = report.totals()
     languages = ", ".join(f"{k} {v}" for k, v in sorted(totals.pop("languages").items()))
     console.print(" · ".join(f"{k}: {v}" for k, v in totals.items()), highlight=False)

@@ -84,3 +84,61 @@ def make_docx(path: Path, pages: Sequence[Sequence[tuple[str, str]]], title: str
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     document.save(str(path))
     return path
+
+
+def make_operator_pdf(path: Path, operators: int, pages: int = 1) -> Path:
+    """A tiny PDF whose pages share one compressed content stream of `operators` text operators.
+
+    Harmless to a renderer, costly to parse: each page is `operators` Python objects to pypdf (a few
+    KB of file for seconds of work and hundreds of MB of memory).
+    """
+    import zlib
+
+    stream = zlib.compress(b"BT /F1 1 Tf " + b"(a) Tj " * operators + b"ET", 9)
+    kids = " ".join(f"{4 + n} 0 R" for n in range(pages)).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    objects += [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+        b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>"
+    ] * pages
+    body, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(bytes(body))
+    return path
+
+
+def make_scanned_pdf(path: Path, lines: Sequence[str], font: Path | None = None) -> Path:
+    """A one-page PDF holding only a picture of `lines` (what a scanner makes): no text layer."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    face = font or next(Path("/usr/share/fonts/truetype").rglob("DejaVuSans.ttf"), None)
+    typeface = ImageFont.truetype(str(face), 42) if face else ImageFont.load_default(size=42)
+    image = Image.new("L", (1700, 120 + 70 * len(lines)), 255)
+    draw = ImageDraw.Draw(image)
+    for n, line in enumerate(lines):
+        draw.text((80, 60 + 70 * n), line, fill=0, font=typeface)
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    width, height = image.size[0] * 72 / 200, image.size[1] * 72 / 200  # scanned at 200 dpi
+    pdf = canvas.Canvas(str(path), pagesize=(width, height), invariant=1)
+    pdf.drawImage(ImageReader(png), 0, 0, width, height)
+    pdf.showPage()
+    pdf.save()
+    return path

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from ingest.load import load_document
+from ingest.ocr import tesseract_available
+from ingest.pdf import PdfParser
 from kb.errors import DocumentReadError
+from kb.settings import ParseSettings
 from tests.docs import NOTO, make_docx, make_encrypted_pdf, make_image_pdf, make_pdf, make_pptx
 
 EN_1 = "Berth occupancy ratio is the share of time a berth is occupied by ships."
@@ -45,8 +48,16 @@ def test_encrypted_pdf_needs_the_catalog_password(tmp_path: Path) -> None:
 
 
 def test_image_only_pdf_says_it_needs_ocr(tmp_path: Path) -> None:
-    with pytest.raises(DocumentReadError, match="no text layer: needs OCR"):
-        load_document(make_image_pdf(tmp_path / "scan.pdf"), "scan.pdf")
+    scan = make_image_pdf(tmp_path / "scan.pdf")
+    with (
+        PdfParser(ParseSettings(ocr=False)) as no_ocr,
+        pytest.raises(DocumentReadError, match=r"no text layer: needs OCR .*PORTWISE_PARSE__OCR"),
+    ):
+        load_document(scan, "scan.pdf", pdf=no_ocr)
+    if not tesseract_available():
+        pytest.skip("tesseract is not installed")
+    with pytest.raises(DocumentReadError, match="no extractable text: no text layer, and OCR"):
+        load_document(scan, "scan.pdf")  # OCR reads the drawing and finds no text in it
 
 
 def test_not_a_pdf_and_empty_files(tmp_path: Path) -> None:
