@@ -11,7 +11,16 @@ export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 export PYTHAINLP_OFFLINE = 1
 
-.PHONY: run test setup lint clean-store
+# Debian packages: Chromium for the browser tests and sample-library rendering, Noto fonts for every
+# course script, Tesseract with the course languages' packs for OCR of scanned PDFs.
+SYSTEM_PACKAGES := chromium fonts-noto-core fonts-noto-cjk fonts-noto-extra tesseract-ocr \
+	tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-vie tesseract-ocr-tha \
+	tesseract-ocr-khm tesseract-ocr-lao tesseract-ocr-msa tesseract-ocr-fil tesseract-ocr-deu
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup system lint clean-store
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,14 +30,31 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Installs only what is missing (dpkg-query is instant when everything is there).
+system:
+	@dpkg-query -W -f='$${Status}\n' $(SYSTEM_PACKAGES) 2>/dev/null | grep -c "ok installed" \
+		| grep -qx "$(words $(SYSTEM_PACKAGES))" \
+		|| ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES))
 
-run: $(STAMP)
+setup: $(STAMP) system
+
+# The local LLM (Qwen2.5-Coder-1.5B, ~1.1 GB of pinned packages, sha256-verified) is optional:
+# without it answers are extractive, still cited.
+# An admin key is made once per checkout (.portwise/admin-key, readable by you only) unless
+# PORTWISE_SERVER__API_KEYS is set.
+ADMIN_KEY := .portwise/admin-key
+
+run: setup
+	$(BIN)/portwise models || echo "local LLM not installed: answers will be extractive"
 	$(BIN)/portwise ingest kb/
-	$(BIN)/portwise search "ท่าเรือ ตู้คอนเทนเนอร์"
+	@test -s $(ADMIN_KEY) || (mkdir -p .portwise && umask 077 && \
+		$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(24))" > $(ADMIN_KEY))
+	@echo "UI and API on http://$(HOST):$(PORT)  (admin key: $(ADMIN_KEY))"
+	PORTWISE_SERVER__API_KEYS="$${PORTWISE_SERVER__API_KEYS:-[\"$$(cat $(ADMIN_KEY))\"]}" \
+		$(BIN)/portwise serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -m "not llm and not browser and not bench"
+test: setup
+	$(BIN)/python -m pytest -m "not llm and not bench"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

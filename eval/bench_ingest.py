@@ -29,7 +29,9 @@ def run_ingest_bench(folder: Path, settings: Settings, results: Path) -> dict[st
     with tempfile.TemporaryDirectory(prefix="portwise-bench-") as scratch:
         settings.store.path = scratch
         store = Store(settings.store, embedder.name, embedder.dim)
-        syncer = Syncer(store, embedder, settings.chunk, settings.embedder.batch_size)
+        syncer = Syncer(
+            store, embedder, settings.chunk, settings.embedder.batch_size, parse=settings.parse
+        )
         first = syncer.sync(folder)
         second = syncer.sync(folder)
     texts = _embedded_texts(folder, settings, embedder.token_count)

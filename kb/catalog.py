@@ -1,4 +1,4 @@
-"""The catalog: each document's metadata, read from `catalog.yaml` (or `.csv`) and validated per row."""
+"""The catalog: each document's metadata, read from `catalog.yaml` (or `.csv`) plus uploads, validated per row."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ Kind = Literal[
     "lecture", "slides", "conference-paper", "guideline", "report", "case-study", "faq", "unknown"
 ]
 CATALOG_NAMES = ("catalog.yaml", "catalog.yml", "catalog.csv")
+# Written by the server for uploaded files; merged into the catalog beside it.
+UPLOADS_CATALOG = "catalog.uploads.yaml"
 LIST_FIELDS = ("topics", "authors")
 
 
@@ -80,19 +82,34 @@ def find_catalog(folder: Path) -> Path | None:
 
 
 def load_catalog(folder: Path) -> Catalog:
-    """Read and validate the catalog in `folder`; a folder without one gets an empty catalog.
+    """Read and validate the catalog in `folder`, merged with the uploads catalog beside it.
+
+    A folder without a catalog gets an empty one. The uploads catalog (`catalog.uploads.yaml`,
+    written by the server) lists uploaded files relative to the same library folder.
 
     Raises:
         CatalogError: listing every bad row, with its file and the field at fault.
     """
     path = find_catalog(folder)
-    if path is None:
-        return Catalog(library=folder)
-    library, rows = _read_rows(path)
+    library, rows = _read_rows(path) if path is not None else (".", [])
     entries: dict[str, CatalogEntry] = {}
+    problems = _validate(rows, entries, "")
+    uploads = folder / UPLOADS_CATALOG
+    if uploads.is_file():
+        problems += _validate(_read_rows(uploads)[1], entries, f"{UPLOADS_CATALOG} ")
+    if problems:
+        listing = "\n  ".join(problems)
+        where = path or uploads
+        raise CatalogError(f"{where}: {len(problems)} problem(s); fix these rows:\n  {listing}")
+    base = path.parent if path is not None else folder
+    return Catalog(library=(base / library).resolve(), entries=entries)
+
+
+def _validate(rows: list[Any], entries: dict[str, CatalogEntry], source: str) -> list[str]:
+    """Validate rows into `entries`; returns one line per problem."""
     problems: list[str] = []
     for index, row in enumerate(rows, start=1):
-        label = f"row {index}" + (f" ({row.get('file')})" if isinstance(row, dict) else "")
+        label = f"{source}row {index}" + (f" ({row.get('file')})" if isinstance(row, dict) else "")
         try:
             entry = CatalogEntry.model_validate(row)
         except ValidationError as exc:
@@ -101,10 +118,7 @@ def load_catalog(folder: Path) -> Catalog:
         if entry.file in entries:
             problems.append(f"{label}: duplicate entry for {entry.file}")
         entries[entry.file] = entry
-    if problems:
-        listing = "\n  ".join(problems)
-        raise CatalogError(f"{path}: {len(problems)} problem(s); fix these rows:\n  {listing}")
-    return Catalog(library=(path.parent / library).resolve(), entries=entries)
+    return problems
 
 
 def _describe(error: Any) -> str:

@@ -183,17 +183,31 @@ class Store:
         tokens: Sequence[str],
     ) -> None:
         """Swap in a document's chunks; its record is written last, as the commit mark."""
-        self.delete_document(record.doc_id)
-        nodes = [_node(c, vec, toks, record) for c, vec, toks in zip(chunks, embeddings, tokens)]
+        self.replace_documents([(record, chunks, embeddings, tokens)])
+
+    def replace_documents(
+        self, batch: Sequence[tuple[DocumentRecord, Sequence[Chunk], np.ndarray, Sequence[str]]]
+    ) -> None:
+        """Swap in several documents at once: old chunks out, new chunks in, then all records.
+
+        A crash part-way leaves chunks without records, which the next sync sweeps, as for one.
+        """
+        doc_ids = [record.doc_id for record, *_ in batch]
+        self._docs.delete(ids=doc_ids)
+        for start in range(0, len(doc_ids), 500):
+            self._chunks.delete(where={"doc_id": {"$in": doc_ids[start : start + 500]}})
+        nodes = [
+            _node(c, vec, toks, record)
+            for record, chunks, embeddings, tokens in batch
+            for c, vec, toks in zip(chunks, embeddings, tokens)
+        ]
         for start in range(0, len(nodes), 500):
             self._vectors.add(nodes[start : start + 500])
-        centroid = embeddings.mean(axis=0) if len(embeddings) else np.ones(self.dim, np.float32)
-        centroid = centroid / (np.linalg.norm(centroid) or 1.0)
         self._docs.upsert(
-            ids=[record.doc_id],
-            embeddings=[centroid.tolist()],
-            metadatas=[_record_meta(record)],
-            documents=[str(record.meta.get("title", record.doc_id))],
+            ids=doc_ids,
+            embeddings=[_centroid(embeddings, self.dim).tolist() for _, _, embeddings, _ in batch],
+            metadatas=[_record_meta(record) for record, *_ in batch],
+            documents=[str(record.meta.get("title", record.doc_id)) for record, *_ in batch],
         )
         self._bump()
 
@@ -308,6 +322,12 @@ class Store:
                 meta = batch["metadatas"][i]
                 yield (row_id, meta) if with_ids else meta
             offset += len(batch["ids"])
+
+
+def _centroid(embeddings: np.ndarray, dim: int) -> np.ndarray:
+    """A document's mean chunk vector, normalised (what its record is indexed by)."""
+    centroid = embeddings.mean(axis=0) if len(embeddings) else np.ones(dim, np.float32)
+    return centroid / (np.linalg.norm(centroid) or 1.0)
 
 
 def _node(chunk: Chunk, vector: np.ndarray, tokens: str, record: DocumentRecord) -> Any:

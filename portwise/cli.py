@@ -1,7 +1,9 @@
-"""The `portwise` command line: ingest, search, define, ask, models; `bench` and `eval` live in measure."""
+"""The `portwise` command line: ingest, search, define, ask, models, serve, feedback; `bench` and `eval` live in measure."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import sys
@@ -64,7 +66,9 @@ def ingest(
     settings = load_settings(store)
     folder = folder or settings.library.root
     embedder, vector_store = open_services(settings)
-    syncer = Syncer(vector_store, embedder, settings.chunk, settings.embedder.batch_size)
+    syncer = Syncer(
+        vector_store, embedder, settings.chunk, settings.embedder.batch_size, parse=settings.parse
+    )
     with BarProgress(err, enabled=not as_json) as progress:
         report = syncer.sync(folder, progress)
     if as_json:
@@ -98,8 +102,9 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search the library and print the best chunks with document, page and score."""
+    from kb.types import Filters
     from portwise.render import hit_json, print_hits
-    from server.retrieve import Filters, Retriever
+    from server.retrieve import Retriever
 
     if mode not in ("hybrid", "dense", "lexical"):
         raise typer.BadParameter("--mode takes hybrid, dense or lexical")
@@ -202,3 +207,50 @@ def models() -> None:
     if not verify(path):
         raise typer.Exit(1)
     out.print(f"{path}: {path.stat().st_size:,} bytes, sha256 {QWEN.sha256[:16]}… verified")
+
+
+@app.command()
+@edge
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: settings).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: settings).")] = None,
+    no_ui: Annotated[bool, typer.Option("--no-ui", help="Serve the HTTP API only.")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the HTTP API (/api/v1, /v1 OpenAI-compatible, /metrics) and the web UI on one port."""
+    import uvicorn
+
+    from server.app import create_app
+    from server.service import Service
+
+    settings = load_settings(store)
+    service = Service.open(settings)  # a setup problem is reported here, in plain words
+    application = create_app(settings, ui=not no_ui, service=service)
+    uvicorn.run(
+        application,
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        log_level="info",
+    )
+
+
+feedback_app = typer.Typer(help="Answer ratings and knowledge gaps kept by the server.")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+@edge
+def feedback_export(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for feedback.csv and gaps.csv.")],
+) -> None:
+    """Write every rating (feedback.csv) and unanswered question (gaps.csv) as CSV."""
+    from server.feedback import Records
+
+    records = Records(Path(load_settings(None).server.data_dir))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in (("feedback.csv", records.feedback_csv()), ("gaps.csv", records.gaps_csv())):
+        (out_dir / name).write_text(text, encoding="utf-8")
+        rows = len(list(csv.reader(io.StringIO(text)))) - 1
+        out.print(f"{out_dir / name}: {rows} row(s)", highlight=False, soft_wrap=True)

@@ -81,8 +81,6 @@ STOPWORDS = frozenset(
 )
 
 
-
-
 @dataclass
 class _Clock:
     start: float = field(default_factory=time.perf_counter)
@@ -213,9 +211,12 @@ class Asker:
         return done[-1].answer, done[-1].backend
 
     def _query_vector(self, question: str) -> np.ndarray:
-        if question not in self._queries:
-            self._queries = {question: self.embedder.embed_queries([question])[0]}
-        return self._queries[question]
+        cached = self._queries  # one question's vector; replaced whole, so safe across threads
+        if question in cached:
+            return cached[question]
+        vector = self.embedder.embed_queries([question])[0]
+        self._queries = {question: vector}
+        return vector
 
     def relevance(self, question: str, filters: Filters | None) -> float:
         """How relevant the library is to the question: the best chunk's raw cosine similarity."""

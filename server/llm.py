@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -75,6 +76,9 @@ class LlamaCppLLM(StreamingLLM):
         self.threads = threads or (os.cpu_count() or 2)
         self.n_ctx = n_ctx
         self._llama: Any = None
+        # One llama.cpp context serves one generation at a time: others queue here (up to the
+        # timeout, after which the caller falls back to an extractive answer).
+        self._busy = threading.Lock()
 
     def _model(self) -> Any:
         if self._llama is None:
@@ -97,15 +101,20 @@ class LlamaCppLLM(StreamingLLM):
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
         """Tokens as llama.cpp generates them; LLMError once the timeout has passed."""
         began = time.perf_counter()
-        chunks = self._model().create_chat_completion(
-            messages=list(messages), max_tokens=self.max_tokens, temperature=0.0, stream=True
-        )
-        for chunk in chunks:
-            piece = chunk["choices"][0]["delta"].get("content") or ""
-            if piece:
-                yield piece
-            if time.perf_counter() - began > self.timeout_s:
-                raise LLMError(f"the local LLM ran past its {self.timeout_s:.0f} s timeout")
+        if not self._busy.acquire(timeout=self.timeout_s):
+            raise LLMError("the local LLM is busy with other questions")
+        try:
+            chunks = self._model().create_chat_completion(
+                messages=list(messages), max_tokens=self.max_tokens, temperature=0.0, stream=True
+            )
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content") or ""
+                if piece:
+                    yield piece
+                if time.perf_counter() - began > self.timeout_s:
+                    raise LLMError(f"the local LLM ran past its {self.timeout_s:.0f} s timeout")
+        finally:
+            self._busy.release()
 
 
 class OpenAILikeLLM(StreamingLLM):

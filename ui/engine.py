@@ -20,7 +20,7 @@ class Engine(Protocol):
         ...
 
     def similar(self, chunk_id: str, k: int = 10) -> list[Hit]:
-        """"More like this": chunks of other pages/documents nearest to one chunk."""
+        """More like this: chunks of other pages/documents nearest to one chunk."""
         ...
 
     def stream(

@@ -1,0 +1,73 @@
+"""The HTTP API under test: settings over a scratch library and store, a client, job polling."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from kb.settings import (
+    AnswerSettings,
+    ChunkSettings,
+    EmbedderSettings,
+    LibrarySettings,
+    SearchSettings,
+    ServerSettings,
+    Settings,
+    StoreSettings,
+)
+from tests.search_library import write_library
+
+KEY = "test-admin-key-0123456789"
+ADMIN = {"X-API-Key": KEY}
+
+
+def api_settings(root: Path, model_dir: Path, **server: Any) -> Settings:
+    """Settings for an app over the search test library under `root`, tiny embedder, no LLM."""
+    write_library(root / "lib")
+    return Settings(
+        store=StoreSettings(path=str(root / "store")),
+        embedder=EmbedderSettings(
+            backend="sentence-transformers",
+            model_path=str(model_dir),
+            query_prefix="",
+            passage_prefix="",
+        ),
+        chunk=ChunkSettings(max_tokens=48, overlap_tokens=8),
+        library=LibrarySettings(root=root / "lib"),
+        search=SearchSettings(glossary=False),
+        answer=AnswerSettings(backend="extractive", refusal_threshold=-1.0),
+        server=ServerSettings(**{"data_dir": str(root / "data"), "api_keys": [KEY], **server}),
+    )
+
+
+def sync(settings: Settings) -> None:
+    """Ingest the library into the store, as `portwise ingest` would."""
+    from ingest.pipeline import Syncer
+    from kb.embedder import make_embedder
+    from kb.store import Store
+
+    embedder = make_embedder(settings.embedder)
+    store = Store(settings.store, embedder.name, embedder.dim)
+    Syncer(store, embedder, settings.chunk).sync(settings.library.root)
+
+
+def wait_for_job(client: Any, job_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll a job until it is done or failed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = client.get(f"/api/v1/jobs/{job_id}", headers=ADMIN).json()
+        if job["status"] in ("done", "failed", "interrupted"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+def assert_error(response: Any, status: int, name: str | None = None) -> dict[str, Any]:
+    """The response is an error of the API's one shape."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"error", "message"} and body["message"], body
+    if name is not None:
+        assert body["error"] == name, body
+    return body
