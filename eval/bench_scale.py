@@ -179,7 +179,7 @@ def measure(
 ) -> dict[str, Any]:
     """Recall@10 against exact search, and latency of Portwise, bare Chroma and numpy."""
     truth = exact_top(matrix, qvecs)
-    found = [[h.chunk.id for h in store.search(q, 10)] for q in qvecs]
+    found = [[cid for cid, _ in store.nearest(q, 10)] for q in qvecs]
     recall = np.mean([len({ids[i] for i in t} & set(f)) / 10 for t, f in zip(truth, found)])
     retriever = Retriever(store, embedder, settings.search)
     began = time.perf_counter()

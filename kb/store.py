@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -229,27 +230,41 @@ class Store:
 
     # -- search ------------------------------------------------------------------------------
     def search(self, query_vector: np.ndarray, k: int, where: Where | None = None) -> list[Hit]:
-        """Nearest chunks to a query vector, optionally filtered on metadata inside Chroma."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery
+        """Nearest chunks to a query vector, optionally filtered on metadata inside Chroma.
 
-        query = VectorStoreQuery(query_embedding=query_vector.tolist(), similarity_top_k=k)
-        result = self._vectors.query(query, where=where) if where else self._vectors.query(query)
-        hits = []
-        for node, similarity in zip(result.nodes or [], result.similarities or []):
-            meta = node.metadata
-            hits.append(
-                Hit(
-                    chunk=_chunk_from_meta(node.node_id, node.get_content(), meta), score=similarity
-                )
-            )
-        return hits
-
-    def nearest(self, query_vector: np.ndarray, k: int) -> list[str]:
-        """Bare Chroma nearest-neighbour ids, no llama-index or metadata (a benchmark reference)."""
+        Queries the collection directly: llama-index's query re-parses each node's JSON copy,
+        which cost more than the nearest-neighbour search itself (measured by `bench scale`). The
+        score is llama-index's, exp(-cosine distance), which the refusal threshold is tuned on.
+        """
         found = self._chunks.query(
-            query_embeddings=[query_vector.tolist()], n_results=k, include=[]
+            query_embeddings=[query_vector.tolist()],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
         )
-        return list(found["ids"][0])
+        rows = zip(
+            found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0]
+        )
+        return [
+            Hit(chunk=_chunk_from_meta(cid, text, meta or {}), score=math.exp(-distance))
+            for cid, text, meta, distance in rows
+        ]
+
+    def nearest(
+        self, query_vector: np.ndarray, k: int, where: Where | None = None
+    ) -> list[tuple[str, float]]:
+        """Nearest chunk ids and scores only, no text or metadata: the cheapest Chroma query.
+
+        Search uses it for its dense leg (the chunks it keeps are fetched after fusion), and the
+        scale benchmark as the bare-Chroma reference. Scores as `search` gives them.
+        """
+        found = self._chunks.query(
+            query_embeddings=[query_vector.tolist()],
+            n_results=k,
+            where=where,
+            include=["distances"],
+        )
+        return [(cid, math.exp(-d)) for cid, d in zip(found["ids"][0], found["distances"][0])]
 
     def chunks(self, ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked (missing ids are skipped)."""
@@ -303,7 +318,7 @@ class Store:
         fresh = self._client.get_collection(self._docs.name, embedding_function=None)
         generation = (fresh.metadata or {}).get("generation")
         if generation:
-            return f"{generation}:{self._chunks.count()}"
+            return str(generation)
         records = sorted((r.doc_id, r.content_hash) for r in self.documents().values())
         return str(hash((self._chunks.count(), tuple(records))))
 

@@ -42,6 +42,7 @@ class LexicalIndex:
 
         began = time.perf_counter()
         self.rows: list[StoredChunk] = list(rows)
+        self.by_id = {row.id: row for row in self.rows}
         self._bm25: Any = bm25s.BM25(k1=k1, b=b)
         corpus = [row.tokens.split() or [""] for row in self.rows]
         if corpus:

@@ -155,9 +155,8 @@ class Retriever:
             vector = self.embedder.embed_queries([query])[0]
             clock.lap("embed_ms")
             dense = self._dense(asked, vector, where, index)
-            chunks.update({h.chunk.id: h.chunk for h in dense})
-            rankings["dense"] = [h.chunk.id for h in dense]
-            scores["dense"] = {h.chunk.id: h.score for h in dense}
+            rankings["dense"] = [cid for cid, _ in dense]
+            scores["dense"] = dict(dense)
             clock.lap("dense_ms")
         if mode in ("hybrid", "lexical"):
             lexical = self._lexical(query, where, index)
@@ -175,21 +174,20 @@ class Retriever:
 
     def _dense(
         self, asked: str, vector: np.ndarray, where: MetaFilter, index: SearchIndex
-    ) -> list[Hit]:
-        hits = self.store.search(vector, self.settings.dense_depth, where.where())
+    ) -> list[tuple[str, float]]:
+        """(chunk id, score) by calibrated score; languages come from the in-memory index."""
+        raw = dict(self.store.nearest(vector, self.settings.dense_depth, where.where()))
         method = self.settings.language_calibration
-        raw = {h.chunk.id: h.score for h in hits}
-        languages = {h.chunk.id: h.chunk.language for h in hits}
         if method == "off":
-            return hits
+            return list(raw.items())
+        languages = {cid: _language(cid, index) for cid in raw}
         if method == "zscore" and index.languages is not None:
             calibrated = fusion.zscore_by_group(raw, languages, index.languages.stats(vector))
         else:
             offset = self.settings.language_offsets.get(asked, self.settings.same_language_offset)
             near = _ATTRACTING.get(asked, {asked})
             calibrated = {c: s - (offset if languages[c] in near else 0.0) for c, s in raw.items()}
-        hits = [Hit(chunk=h.chunk, score=calibrated[h.chunk.id]) for h in hits]
-        return sorted(hits, key=lambda h: -h.score)
+        return sorted(calibrated.items(), key=lambda item: -item[1])
 
     def _lexical(self, query: str, where: MetaFilter, index: SearchIndex) -> list[LexicalHit]:
         tokens = lexical_tokens(query)
@@ -226,7 +224,11 @@ class Retriever:
             fused = fusion.weighted_fusion(scores, weights)
         else:
             fused = fusion.reciprocal_rank_fusion(rankings, settings.rrf_k, weights, item_weights)
-        doc_of = {row.id: row.doc_id for row in index.lexical.rows if row.id in fused}
+        rows = index.lexical.by_id
+        unknown = [cid for cid in fused if cid not in rows and cid not in chunks]
+        if unknown:  # written after this index was built: read them from the store
+            chunks.update({c.id: c for c in self.store.chunks(unknown)})
+        doc_of = {cid: rows[cid].doc_id for cid in fused if cid in rows}
         doc_of.update({cid: chunk.doc_id for cid, chunk in chunks.items()})
         chosen = fusion.cap_per_document(
             fusion.ordered(fused), doc_of, k, settings.max_per_document
@@ -241,6 +243,11 @@ class Retriever:
         filters = filters or Filters()
         records = list(self.store.documents().values())
         return {name: _count(records, filters.to_meta(skip=name), name) for name in FACETS}
+
+
+def _language(chunk_id: str, index: SearchIndex) -> str:
+    row = index.lexical.by_id.get(chunk_id)
+    return str(row.meta.get("language", "")) if row else ""
 
 
 def _shares(languages: Iterable[str]) -> dict[str, float]:
