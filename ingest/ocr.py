@@ -87,12 +87,12 @@ def ocr_pdf_page(
     started = time.perf_counter()
     try:
         document = open_pdf(path, password)
+        try:
+            image = render(document, index, dpi)
+        finally:
+            document.close()
     except PdfiumOpenError as exc:
-        return OcrPage("", languages, error=f"pypdfium2 cannot open it: {exc}")
-    try:
-        image = render(document, index, dpi)
-    finally:
-        document.close()
+        return OcrPage("", languages, error=f"pypdfium2 cannot read it: {exc}")
     page = ocr_image(image, languages, default)
     return OcrPage(
         page.text, page.languages, page.rotated, time.perf_counter() - started, page.error

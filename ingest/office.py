@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,15 +13,29 @@ from kb.errors import DocumentReadError
 from kb.types import LoadedDocument, Section
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# What a damaged or cut-short OOXML file raises from zipfile, zlib or lxml (XMLSyntaxError is a
+# SyntaxError); python-docx and python-pptx add their own PackageNotFoundError.
+DAMAGED: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    NotImplementedError,
+    SyntaxError,
+)
 
 
 def read_pptx(path: Path, doc_id: str) -> LoadedDocument:
     """One page per slide: the title as heading, body text and tables, then the speaker notes."""
     from pptx import Presentation
+    from pptx.exc import PackageNotFoundError
 
+    damaged: tuple[type[Exception], ...] = (*DAMAGED, PackageNotFoundError)
     try:
         deck = Presentation(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except damaged as exc:
         raise DocumentReadError(f"{path.name}: damaged PPTX ({exc}); re-save it") from exc
     pages = []
     for number, slide in enumerate(deck.slides, start=1):
@@ -55,10 +70,12 @@ def _shape_texts(shape: Any) -> Iterator[str]:
 def read_docx(path: Path, doc_id: str) -> LoadedDocument:
     """Paragraphs and tables in order; Heading/Title styles start sections, hard page breaks start pages."""
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
+    damaged: tuple[type[Exception], ...] = (*DAMAGED, PackageNotFoundError)
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except damaged as exc:
         raise DocumentReadError(f"{path.name}: damaged DOCX ({exc}); re-save it") from exc
     pages: list[list[Section]] = [[]]
     heading, lines, emitted = "", [], False

@@ -54,6 +54,10 @@ def read_layers(path: Path, password: str = "") -> RawPdf:
     texts, title, headings, problem = _pypdf(path, password)
     try:
         document = open_pdf(path, password)
+        try:
+            pdfium_pages = read_pages(document)
+        finally:
+            document.close()
     except PdfiumOpenError as exc:
         if exc.password:
             raise DocumentReadError(locked_message(path.name, password)) from exc
@@ -64,10 +68,6 @@ def read_layers(path: Path, password: str = "") -> RawPdf:
             ) from exc
         logger.info("%s: pypdfium2 cannot open it (%s); pypdf's text only", path.name, exc)
         return RawPdf(tuple(RawPage(t, "") for t in texts), title, headings)
-    try:
-        pdfium_pages = read_pages(document)
-    finally:
-        document.close()
     if not texts:
         texts = [""] * len(pdfium_pages)
     pages = tuple(

@@ -51,20 +51,32 @@ def open_pdf(path: Path, password: str = "") -> Any:
 
 
 def read_pages(document: Any) -> list[PdfiumPage]:
-    """Every page's text (repeated clusters removed) and count of graphic objects."""
+    """Every page's text (repeated clusters removed) and count of graphic objects.
+
+    Raises:
+        PdfiumOpenError: a page of a damaged file cannot be loaded.
+    """
+    import pypdfium2
+
+    try:
+        return [_read_page(page) for page in document]
+    except pypdfium2.PdfiumError as exc:
+        raise PdfiumOpenError(str(exc), password=False) from exc
+
+
+def _read_page(page: Any) -> PdfiumPage:
     import pypdfium2.raw as pdfium_c
 
-    pages = []
-    for page in document:
+    try:
         textpage = page.get_textpage()
         try:
             text = page_text(textpage)
         finally:
             textpage.close()
         shown = sum(obj.type != pdfium_c.FPDF_PAGEOBJ_TEXT for obj in page.get_objects(max_depth=2))
-        pages.append(PdfiumPage(text=text, graphics=shown))
+    finally:
         page.close()
-    return pages
+    return PdfiumPage(text=text, graphics=shown)
 
 
 def page_text(textpage: Any) -> str:
@@ -78,8 +90,17 @@ def page_text(textpage: Any) -> str:
 
 
 def render(document: Any, index: int, dpi: int) -> Any:
-    """Page `index` as a greyscale PIL image at `dpi` (less for pages too large to render whole)."""
-    page = document[index]
+    """Page `index` as a greyscale PIL image at `dpi` (less for pages too large to render whole).
+
+    Raises:
+        PdfiumOpenError: the page of a damaged file cannot be loaded.
+    """
+    import pypdfium2
+
+    try:
+        page = document[index]
+    except pypdfium2.PdfiumError as exc:
+        raise PdfiumOpenError(str(exc), password=False) from exc
     try:
         width, height = page.get_size()
         scale = dpi / 72

@@ -121,6 +121,14 @@ class SearchSettings(BaseModel):
         ge=1,
         description="Most hits one document may hold in the top-k (unless too few others qualify).",
     )
+    duplicate_threshold: float = Field(
+        default=0.95,
+        gt=0,
+        le=1.01,
+        description="A hit whose words lie in a better hit from another document at least this "
+        "much (shared words over the smaller set) is dropped, e.g. a slide and the same slide "
+        "in the deck's PDF export; above 1: keep duplicates.",
+    )
     cross_language_lexical: float = Field(
         default=1.0,
         ge=0,
@@ -193,7 +201,7 @@ class AnswerSettings(BaseModel):
 
 
 class ServerSettings(BaseModel):
-    """The HTTP server: address, admin keys, CORS, upload limits, and where it keeps its own data."""
+    """The HTTP server: address, admin keys, CORS, rate and upload limits, and its own data."""
 
     host: str = Field(default="127.0.0.1", description="Address `portwise serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `portwise serve` listens on.")
@@ -206,6 +214,12 @@ class ServerSettings(BaseModel):
         default_factory=list,
         description="Browser origins allowed to call the API (CORS), e.g. "
         '`["https://training.example.org"]`; none: same origin only.',
+    )
+    rate_limit: str = Field(
+        default="120/minute",
+        description="Requests each client address may make to search, ask, more-like-this, "
+        "feedback and chat completions (`120/minute`; `10/second; 1000/hour` for several); over "
+        "it, 429 with Retry-After. Empty: no limit.",
     )
     max_upload_mb: float = Field(
         default=50.0, gt=0, description="Largest file an upload may hold, in MB."

@@ -86,6 +86,35 @@ def bench_scale(
     out.print_json(json.dumps(report))
 
 
+@bench_app.command("load")
+@edge
+def bench_load(
+    library: Annotated[Path, typer.Option(help="Library folder (holds catalog.yaml).")] = Path(
+        "kb"
+    ),
+    duration: Annotated[float, typer.Option(min=5, help="Seconds of load.")] = 120.0,
+    clients: Annotated[int, typer.Option(min=1, help="Concurrent search/ask clients.")] = 20,
+    uploads: Annotated[int, typer.Option(min=0, help="Documents uploaded during the run.")] = 3,
+    results: Annotated[Path, typer.Option(help="Folder for load.json and load.png.")] = Path(
+        "bench-results"
+    ),
+) -> None:
+    """A real server over a scratch copy of LIBRARY: search and ask clients, uploads, RSS over time."""
+    from eval.bench_load import run_load_bench
+    from eval.datasets import load_question_set
+    from eval.load import LoadConfig
+    from eval.load_report import report_lines
+
+    questions = [query.text for query in load_question_set()]
+    config = LoadConfig(duration_s=duration, clients=clients, uploads=uploads)
+    report, written = run_load_bench(library, questions, config, results)
+    for line in report_lines(report):
+        out.print(line, highlight=False)
+    out.print(f"wrote {', '.join(map(str, written))}")
+    if report["errors"]:
+        raise typer.Exit(1)
+
+
 @eval_app.command("retrieval")
 @edge
 def eval_retrieval(

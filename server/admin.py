@@ -23,7 +23,9 @@ CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}
     responses=errors(*AUTH, 413, 415, 422),
 )
 def upload(
-    files: Annotated[list[UploadFile], File(description="PDF, PPTX, DOCX, HTML, Markdown, text.")],
+    files: Annotated[
+        list[UploadFile], File(min_length=1, description="PDF, PPTX, DOCX, HTML, Markdown, text.")
+    ],
     fields: Annotated[UploadFields, Form()],
     service: ServiceDep,
 ) -> JobAccepted:

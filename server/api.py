@@ -43,7 +43,7 @@ SSE_DOC = {"content": {"text/event-stream": {"schema": {"type": "string"}}}}
 NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # proxies pass events on
 
 
-@router.post("/search", tags=["search"], responses=errors(422, 503))
+@router.post("/search", tags=["search"], responses=errors(422, 429, 503))
 def search(body: SearchRequest, service: ServiceDep, metrics: MetricsDep) -> SearchResponse:
     """Hybrid search over the library; snippets mark the query's words."""
     filters = body.filters.to_filters()
@@ -54,7 +54,7 @@ def search(body: SearchRequest, service: ServiceDep, metrics: MetricsDep) -> Sea
     return SearchResponse(query=body.query, hits=hits, timings=result.timings)
 
 
-@router.get("/chunks/{chunk_id}/similar", tags=["search"], responses=errors(404))
+@router.get("/chunks/{chunk_id}/similar", tags=["search"], responses=errors(404, 429))
 def similar(
     chunk_id: str, service: ServiceDep, k: Annotated[int, Query(ge=1, le=50)] = 10
 ) -> list[HitOut]:
@@ -65,7 +65,7 @@ def similar(
 @router.post(
     "/ask",
     tags=["answers"],
-    responses={200: SSE_DOC, **errors(422, 503)},
+    responses={200: SSE_DOC, **errors(422, 429, 503)},
 )
 def ask(body: AskRequest, request: Request, service: ServiceDep, metrics: MetricsDep) -> Any:
     """A cited answer; with `Accept: text/event-stream`, SSE events `sources`, `token`…, `done`."""
@@ -184,7 +184,7 @@ def facets(service: ServiceDep, filters: FiltersDep) -> FacetsOut:
 
 
 @router.post(
-    "/feedback", tags=["feedback"], status_code=status.HTTP_201_CREATED, responses=errors(422)
+    "/feedback", tags=["feedback"], status_code=status.HTTP_201_CREATED, responses=errors(422, 429)
 )
 def feedback(body: FeedbackRequest, service: ServiceDep) -> FeedbackStored:
     """Rate an answer (+1 or -1); the question, answer and cited pages are kept for curators."""

@@ -20,6 +20,7 @@ from kb.settings import Settings
 from server import admin, api, openai_compat, ops
 from server.limits import BodyLimitMiddleware
 from server.metrics import Metrics, MetricsMiddleware
+from server.ratelimit import RateLimitMiddleware, parse_rates
 from server.service import Service
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     app.add_middleware(
         BodyLimitMiddleware, upload_path="/api/v1/documents", upload_limit=upload_cap, hint=per_file
     )
+    rates = parse_rates(server.rate_limit)
+    if rates:  # inside CORS and metrics: a 429 carries CORS headers and is counted
+        app.add_middleware(RateLimitMiddleware, rates=rates)
     if server.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -85,7 +89,11 @@ def _handle_errors(app: FastAPI) -> None:
         return _error(422, "ValidationError", validation_message(exc))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and request.method in ("POST", "PUT", "PATCH"):
+            # FastAPI and Starlette raise 400 only for a body they cannot parse: the same 422
+            # as any other unreadable body, with a message that says what to send.
+            return _error(422, "ValidationError", unreadable_body_message(exc))
         name = HTTPStatus(exc.status_code).phrase.replace(" ", "")
         headers = dict(exc.headers) if exc.headers else None
         return _error(exc.status_code, name, str(exc.detail), headers)
@@ -101,6 +109,13 @@ def _error(
     status: int, name: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse({"error": name, "message": message}, status_code=status, headers=headers)
+
+
+def unreadable_body_message(exc: HTTPException) -> str:
+    """Why a body could not be parsed: not UTF-8 JSON, or broken multipart (e.g. no boundary)."""
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return "the body is not valid JSON: it is not UTF-8 text"
+    return f"the body could not be read ({exc.detail}); send JSON, or multipart/form-data uploads"
 
 
 def validation_message(exc: RequestValidationError) -> str:

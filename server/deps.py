@@ -79,6 +79,7 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The upload is over the size, page or file-count limit.",
         415: "The file type is not accepted or its content does not match its extension.",
         422: "The request is invalid (the message says which field and why).",
+        429: "Too many requests from this address; retry after `Retry-After` seconds.",
         503: "The service is not ready or busy.",
     }
     return {s: {"model": ErrorOut, "description": described[s]} for s in statuses}

@@ -119,7 +119,7 @@ def models() -> ModelList:
     return ModelList(data=[ModelCard()])
 
 
-@router.post("/chat/completions", responses={**errors(422, 503)})
+@router.post("/chat/completions", responses={**errors(422, 429, 503)})
 def chat_completions(body: ChatRequest, service: ServiceDep, metrics: MetricsDep) -> Any:
     """Answer the last user message from the library, with citations (stream or not)."""
     question, history = conversation(body.messages)

@@ -230,9 +230,10 @@ class Retriever:
             chunks.update({c.id: c for c in self.store.chunks(unknown)})
         doc_of = {cid: rows[cid].doc_id for cid in fused if cid in rows}
         doc_of.update({cid: chunk.doc_id for cid, chunk in chunks.items()})
-        chosen = fusion.cap_per_document(
-            fusion.ordered(fused), doc_of, k, settings.max_per_document
-        )
+        ranked = fusion.ordered(fused)[: max(4 * k, 40)]
+        words = {cid: frozenset(rows[cid].tokens.split()) for cid in ranked if cid in rows}
+        ranked = fusion.collapse_duplicates(ranked, words, doc_of, settings.duplicate_threshold)
+        chosen = fusion.cap_per_document(ranked, doc_of, k, settings.max_per_document)
         missing = [cid for cid in chosen if cid not in chunks]
         chunks.update({c.id: c for c in self.store.chunks(missing)} if missing else {})
         ranks = fusion.leg_ranks(rankings)

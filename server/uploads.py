@@ -8,6 +8,7 @@ import re
 import threading
 import uuid
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -107,6 +108,10 @@ def _ooxml_pages(shown: str, suffix: str, data: bytes, max_unpacked: int) -> int
             return archive.read(main).count(b'w:type="page"') + 1
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise UploadError(f"{shown}: not a {suffix[1:].upper()} file (not a zip archive)") from exc
+    except (zlib.error, EOFError, NotImplementedError, ValueError) as exc:  # a damaged archive
+        raise UploadError(
+            f"{shown}: damaged {suffix[1:].upper()} file ({exc}); re-save it"
+        ) from exc
 
 
 def _text_pages(shown: str, data: bytes) -> int:

@@ -27,6 +27,7 @@ def e5() -> object:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real sentence-transformers model built in code: StaticEmbedding over a word-level tokenizer."""
+    import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.models import StaticEmbedding
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
@@ -37,6 +38,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tokenizer.train_from_iterator(
         corpus, trainers.WordLevelTrainer(special_tokens=["[UNK]", "[PAD]"])
     )
+    torch.manual_seed(0)  # the same vectors whatever ran before in the session
     model = SentenceTransformer(
         modules=[StaticEmbedding(tokenizer, embedding_dim=32)], device="cpu"
     )

@@ -142,3 +142,19 @@ def make_scanned_pdf(path: Path, lines: Sequence[str], font: Path | None = None)
     pdf.showPage()
     pdf.save()
     return path
+
+
+def break_zip_member(data: bytes, member: str) -> bytes:
+    """A zip (DOCX, PPTX) whose `member` has a deflate stream no inflater accepts (a damaged copy)."""
+    import io
+    import struct
+    import zipfile
+
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
+    name_length, extra_length = struct.unpack(
+        "<HH", data[info.header_offset + 26 : info.header_offset + 30]
+    )
+    start = info.header_offset + 30 + name_length + extra_length
+    broken = bytearray(data)
+    broken[start] = 0x07  # a final block of the reserved type 3: "invalid block type"
+    return bytes(broken)

@@ -93,3 +93,22 @@ def test_top_indices_drops_zero_scores_and_orders() -> None:
     assert fusion.top_indices(scores, 10) == [2, 1, 4]
     assert fusion.top_indices(scores, 2) == [2, 1]
     assert fusion.top_indices(np.zeros(0), 3) == []
+
+
+def test_collapse_duplicates_keeps_the_better_of_two_documents_with_the_same_text() -> None:
+    slide = [f"w{i}" for i in range(20)]
+    words = {
+        "pdf-9": frozenset(slide),
+        "deck-9": frozenset([*slide, "speaker", "notes"]),  # the same slide, with its notes
+        "deck-9b": frozenset(slide),
+        "other": frozenset([*slide[:17], *(f"x{i}" for i in range(5))]),  # 17 of 22 shared
+    }
+    doc_of = {"deck-9": "deck.pptx", "pdf-9": "deck.pdf", "deck-9b": "deck.pptx", "other": "x"}
+    order = ["pdf-9", "other", "deck-9", "deck-9b"]
+    # The deck's chunk adds its notes: it stays; its bare copy of the slide goes. Within one
+    # document repeats are the per-document cap's business.
+    assert fusion.collapse_duplicates(order, words, doc_of) == ["pdf-9", "other", "deck-9"]
+    assert fusion.collapse_duplicates(["deck-9", "pdf-9"], words, doc_of) == ["deck-9"]
+    assert fusion.collapse_duplicates(order, words, doc_of, threshold=1.01) == order
+    short = {"a": frozenset({"berth"}), "b": frozenset({"berth"})}
+    assert fusion.collapse_duplicates(["a", "b"], short, {"a": "1", "b": "2"}) == ["a", "b"]
