@@ -76,3 +76,15 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> object:
 
     with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
         yield url
+
+
+def marked_processes(marker: str) -> list[int]:
+    """Live processes carrying `marker` in their environment (a test's servers, ingests and parsers)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and marker.encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found

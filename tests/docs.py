@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+# Port words for generated text (tests that need varied, realistic tokens).
+PORT_WORDS = ["berth", "quay", "crane", "yard", "gate", "reefer", "vessel", "pilot", "tug", "dwell"]
+
 NOTO = Path("/usr/share/fonts/truetype/noto")
 
 

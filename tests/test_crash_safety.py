@@ -28,22 +28,14 @@ from ingest.ocr import tesseract_available
 from ingest.pipeline import Syncer
 from kb.settings import ChunkSettings, StoreSettings
 from kb.store import Store
-from tests.docs import make_docx, make_pdf, make_pptx, make_scanned_pdf
+from tests.conftest import marked_processes
+from tests.docs import PORT_WORDS, make_docx, make_pdf, make_pptx, make_scanned_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = 20
 SEED = 8
 WORDS = [
-    "berth",
-    "quay",
-    "crane",
-    "yard",
-    "gate",
-    "reefer",
-    "vessel",
-    "pilot",
-    "tug",
-    "dwell",
+    *PORT_WORDS,
     "container",
     "terminal",
     "draft",
@@ -149,18 +141,6 @@ def _consistent(state: State, files: set[str]) -> list[str]:
     return problems
 
 
-def _marked_processes(marker: str) -> list[int]:
-    """Live processes carrying `marker` in their environment (the test's ingests and parsers)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and marker.encode() in (proc / "environ").read_bytes():
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to find orphaned processes")
 def test_random_kills_never_leave_a_half_document(
@@ -231,9 +211,9 @@ def test_random_kills_never_leave_a_half_document(
         d: sorted(r[0] for r in rows) for d, rows in reference["chunks"].items()
     }
     deadline = time.monotonic() + 30
-    while _marked_processes(marker) and time.monotonic() < deadline:
+    while marked_processes(marker) and time.monotonic() < deadline:
         time.sleep(0.2)  # a parser finishing its page sees its parent gone and exits
-    assert _marked_processes(marker) == [], "a parser process outlived its killed ingest"
+    assert marked_processes(marker) == [], "a parser process outlived its killed ingest"
 
 
 def test_the_sweep_keeps_a_document_that_has_no_chunks(tmp_path: Path, tiny: Any) -> None:

@@ -25,21 +25,12 @@ from kb.languages import split_sentences, words
 from kb.settings import ParseSettings
 from kb.types import Chunk, Page, Section
 from server.uploads import check_file
-from tests.docs import break_zip_member, make_docx, make_pdf, make_pptx
+from tests.docs import PORT_WORDS, break_zip_member, make_docx, make_pdf, make_pptx
 
 VOCABULARY = [
     *(
         [
-            "berth",
-            "quay",
-            "crane",
-            "yard",
-            "gate",
-            "reefer",
-            "vessel",
-            "pilot",
-            "tug",
-            "dwell",
+            *PORT_WORDS,
             "lashing",
             "stowage",
             "70%",

@@ -27,7 +27,8 @@ from eval.served import scratch_env, served, start, stop, wait_for_job
 from kb.settings import StoreSettings
 from kb.store import Store
 from tests.api_support import KEY
-from tests.docs import make_pdf
+from tests.conftest import marked_processes
+from tests.docs import PORT_WORDS, make_pdf
 from tests.search_library import write_library
 
 PAGES = 120
@@ -54,16 +55,7 @@ def _long_pdf(path: Path) -> bytes:
     """Pages of different words (lines repeated on every page are dropped as running headers)."""
     rng = random.Random(8)
     words = [
-        "berth",
-        "quay",
-        "crane",
-        "yard",
-        "gate",
-        "reefer",
-        "vessel",
-        "pilot",
-        "tug",
-        "dwell",
+        *PORT_WORDS,
         "lashing",
         "stowage",
         "barge",
@@ -84,18 +76,6 @@ def _kill_while_ingesting(client: httpx.Client, pid: int, job_id: str, doc_id: s
             return
         time.sleep(0.02)
     raise AssertionError("the upload never started ingesting")
-
-
-def _marked_processes(marker: str) -> list[int]:
-    """Live processes carrying `marker` in their environment (the server and its parser)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and marker.encode() in (proc / "environ").read_bytes():
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
 
 
 def _consistent(store: Store) -> list[str]:
@@ -158,7 +138,7 @@ def test_an_upload_survives_a_kill_and_is_finished_at_restart(
     rows = yaml.safe_load((lib / "catalog.uploads.yaml").read_text(encoding="utf-8"))
     assert [r["title"] for r in rows["documents"] if r["file"] == doc_id] == ["Tug certificates"]
     assert _halves_after_the_kill(env["PORTWISE_STORE__PATH"], tiny) == []
-    assert _marked_processes(marker) == [], "no parser process outlives the server"
+    assert marked_processes(marker) == [], "no parser process outlives the server"
 
     with served(env, log) as again, httpx.Client(base_url=again.url, timeout=60) as client:
         cut = client.get(f"/api/v1/jobs/{job_id}", headers=ADMIN).json()
