@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from kb.errors import PortwiseError
 from kb.types import Answer, Citation, Done, Event, Sources, Token
 from server import payloads
-from server.deps import FiltersDep, MetricsDep, ServiceDep, errors
+from server.deps import SSE_DOC, FiltersDep, MetricsDep, ServiceDep, errors
 from server.metrics import Metrics
 from server.schemas import (
     AskRequest,
@@ -39,7 +39,6 @@ MEDIA = {
     ".markdown": "text/markdown; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }
-SSE_DOC = {"content": {"text/event-stream": {"schema": {"type": "string"}}}}
 NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # proxies pass events on
 
 

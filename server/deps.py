@@ -83,3 +83,7 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         503: "The service is not ready or busy.",
     }
     return {s: {"model": ErrorOut, "description": described[s]} for s in statuses}
+
+
+# A route that can answer with server-sent events documents that media type beside its JSON.
+SSE_DOC: dict[str, Any] = {"content": {"text/event-stream": {"schema": {"type": "string"}}}}

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kb.errors import PortwiseError
 from kb.types import Answer, Done, Event
 from server import payloads
-from server.deps import MetricsDep, ServiceDep, errors
+from server.deps import SSE_DOC, MetricsDep, ServiceDep, errors
 from server.schemas import CitationOut
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -119,7 +119,7 @@ def models() -> ModelList:
     return ModelList(data=[ModelCard()])
 
 
-@router.post("/chat/completions", responses={**errors(422, 429, 503)})
+@router.post("/chat/completions", responses={200: SSE_DOC, **errors(422, 429, 503)})
 def chat_completions(body: ChatRequest, service: ServiceDep, metrics: MetricsDep) -> Any:
     """Answer the last user message from the library, with citations (stream or not)."""
     question, history = conversation(body.messages)
