@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from kb.chroma_server import free_port
 from kb.errors import PortwiseError
 
 FINISHED = ("done", "failed", "interrupted")
@@ -42,13 +42,6 @@ class Served:
         return self.process.pid
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def scratch_env(root: Path, key: str, **extra: str) -> dict[str, str]:
     """Environment for a server over `root/lib` with its store and data under `root`."""
     return {
@@ -62,10 +55,10 @@ def scratch_env(root: Path, key: str, **extra: str) -> dict[str, str]:
     }
 
 
-def start(env: Mapping[str, str], log: Path, ready_s: float = 180.0) -> Served:
-    """Start `portwise -v serve --no-ui` on a free loopback port; return once it is ready."""
+def start(env: Mapping[str, str], log: Path, ready_s: float = 180.0, ui: bool = False) -> Served:
+    """Start `portwise -v serve` (API only unless `ui`) on a free loopback port; return once ready."""
     port = free_port()
-    command = [sys.executable, "-m", "portwise", "-v", "serve", "--no-ui"]
+    command = [sys.executable, "-m", "portwise", "-v", "serve", *([] if ui else ["--no-ui"])]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as output:
@@ -105,9 +98,11 @@ def stop(server: Served, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def served(env: Mapping[str, str], log: Path, ready_s: float = 180.0) -> Iterator[Served]:
+def served(
+    env: Mapping[str, str], log: Path, ready_s: float = 180.0, ui: bool = False
+) -> Iterator[Served]:
     """A ready server for the `with` block, stopped after it."""
-    server = start(env, log, ready_s)
+    server = start(env, log, ready_s, ui)
     try:
         yield server
     finally:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from eval import served
 from kb.settings import (
     AnswerSettings,
     ChunkSettings,
@@ -16,6 +20,7 @@ from kb.settings import (
     Settings,
     StoreSettings,
 )
+from server.app import create_app
 from tests.search_library import write_library
 
 KEY = "test-admin-key-0123456789"
@@ -52,15 +57,17 @@ def sync(settings: Settings) -> None:
     Syncer(store, embedder, settings.chunk).sync(settings.library.root)
 
 
+@contextmanager
+def synced_client(settings: Settings) -> Iterator[TestClient]:
+    """A client of the API (no UI) over the library, ingested first."""
+    sync(settings)
+    with TestClient(create_app(settings, ui=False)) as client:
+        yield client
+
+
 def wait_for_job(client: Any, job_id: str, timeout: float = 60.0) -> dict[str, Any]:
-    """Poll a job until it is done or failed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = client.get(f"/api/v1/jobs/{job_id}", headers=ADMIN).json()
-        if job["status"] in ("done", "failed", "interrupted"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+    """Poll a job until it is done, failed or interrupted."""
+    return served.wait_for_job(client, job_id, KEY, timeout)
 
 
 def assert_error(response: Any, status: int, name: str | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from server.app import create_app
 from server.snippets import snippet
-from tests.api_support import ADMIN, api_settings, assert_error, sync
+from tests.api_support import ADMIN, api_settings, assert_error, synced_client
 
 QUESTION = "What is the berth occupancy ratio?"
 
@@ -21,9 +21,7 @@ QUESTION = "What is the berth occupancy ratio?"
 def client(
     tmp_path_factory: pytest.TempPathFactory, tiny: object, tiny_model_dir: Path
 ) -> Iterator[TestClient]:
-    settings = api_settings(tmp_path_factory.mktemp("api"), tiny_model_dir)
-    sync(settings)
-    with TestClient(create_app(settings, ui=False)) as client:
+    with synced_client(api_settings(tmp_path_factory.mktemp("api"), tiny_model_dir)) as client:
         yield client
 
 

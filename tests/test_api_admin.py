@@ -17,7 +17,14 @@ from PIL import Image
 
 from server.app import create_app
 from server.feedback import Records
-from tests.api_support import ADMIN, KEY, api_settings, assert_error, sync, wait_for_job
+from tests.api_support import (
+    ADMIN,
+    KEY,
+    api_settings,
+    assert_error,
+    synced_client,
+    wait_for_job,
+)
 from tests.docs import make_docx, make_pdf
 
 PDF_TEXT = [
@@ -36,8 +43,7 @@ def client(root: Path, tiny: object, tiny_model_dir: Path) -> Iterator[TestClien
     settings = api_settings(
         root, tiny_model_dir, max_upload_mb=0.2, max_upload_files=3, max_pages=5
     )
-    sync(settings)
-    with TestClient(create_app(settings, ui=False)) as client:
+    with synced_client(settings) as client:
         yield client
 
 

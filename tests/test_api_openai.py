@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from server.app import create_app
-from tests.api_support import api_settings, assert_error, sync
+from tests.api_support import api_settings, assert_error, synced_client
 
 QUESTION = "What is the berth occupancy ratio?"
 
@@ -19,9 +18,7 @@ QUESTION = "What is the berth occupancy ratio?"
 def client(
     tmp_path_factory: pytest.TempPathFactory, tiny: object, tiny_model_dir: Path
 ) -> Iterator[TestClient]:
-    settings = api_settings(tmp_path_factory.mktemp("openai"), tiny_model_dir)
-    sync(settings)
-    with TestClient(create_app(settings, ui=False)) as client:
+    with synced_client(api_settings(tmp_path_factory.mktemp("openai"), tiny_model_dir)) as client:
         yield client
 
 

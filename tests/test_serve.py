@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
+from eval.served import served
 from kb.types import Answer, Citation
 from portwise.cli import app
 from server.feedback import Records
@@ -33,32 +29,10 @@ def _env(tmp_path: Path, model_dir: Path) -> dict[str, str]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_serve_answers_on_a_real_port(tmp_path: Path, tiny_model_dir: Path) -> None:
-    port = _free_port()
-    command = [sys.executable, "-m", "portwise", "serve", "--no-ui", "--port", str(port)]
-    server = subprocess.Popen(
-        command, env=_env(tmp_path, tiny_model_dir), stderr=subprocess.PIPE, text=True
-    )
-    try:
-        deadline, ready = time.monotonic() + 90, None
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as reply:
-                    ready = json.loads(reply.read())
-                break
-            except OSError:
-                time.sleep(0.3)
-        assert ready == {"status": "ready", "checks": {}}, server.stderr and server.stderr.read()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with served(_env(tmp_path, tiny_model_dir), tmp_path / "serve.log", ready_s=90) as server:
+        assert httpx.get(f"{server.url}/readyz").json() == {"status": "ready", "checks": {}}
 
 
 def test_feedback_export_writes_both_csv_files(

@@ -6,11 +6,9 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from eval.served import served
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -66,27 +65,6 @@ def copy_library(dest: Path) -> Path:
     return dest
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"portwise serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"portwise serve not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`portwise serve` over a freshly ingested library; its base URL."""
@@ -103,27 +81,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HF_HUB_OFFLINE": "1",
         "PYTHAINLP_OFFLINE": "1",
     }
-    portwise = [sys.executable, "-m", "portwise"]
-    subprocess.run([*portwise, "ingest", str(library)], env=env, check=True, capture_output=True)
-    port, log = free_port(), work / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*portwise, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    ingest = [sys.executable, "-m", "portwise", "ingest", str(library)]
+    subprocess.run(ingest, env=env, check=True, capture_output=True)
+    with served(env, work / "serve.log", ui=True) as running:
+        yield running.url
 
 
 @pytest.fixture(scope="session")
