@@ -45,7 +45,7 @@ class PageRenderer:
         page: int,
         width: int,
         text: Callable[[], str],
-        password: str = "",
+        password: Callable[[], str] = str,
     ) -> Path:
         """The PNG of `page` (1-based) at `width` pixels, rendered on first use."""
         if not 1 <= page <= record.page_count:
@@ -73,14 +73,14 @@ class PageRenderer:
         page: int,
         width: int,
         text: Callable[[], str],
-        password: str,
+        password: Callable[[], str],
     ) -> Any:
         suffix = path.suffix.lower()
         pdf = path if suffix == ".pdf" else None
         if suffix == ".pptx":
             pdf = self._slides_pdf(path, record)
         if pdf is not None:
-            image = render_pdf_page(pdf, page, width, password if pdf == path else "")
+            image = render_pdf_page(pdf, page, width, password() if pdf == path else "")
             if image is not None:
                 return image
         title = str(record.meta.get("title") or record.doc_id)

@@ -183,10 +183,11 @@ class Service:
 
     def check_filters(self, filters: Filters) -> None:
         """Raise FilterError for a value no indexed document has, listing the values there are."""
-        facets = self.facets()
+        asked = {name: getattr(filters, name) for name in FILTER_FIELDS if getattr(filters, name)}
+        facets = self.facets() if asked else {}  # a scan of every record: only when needed
         problems = []
-        for name in FILTER_FIELDS:
-            unknown = [v for v in getattr(filters, name) if v not in facets[name]]
+        for name, values in asked.items():
+            unknown = [v for v in values if v not in facets[name]]
             if unknown:
                 allowed = ", ".join(sorted(facets[name])) or "(none indexed)"
                 problems.append(f"{name}: unknown {', '.join(map(repr, unknown))}; use {allowed}")
@@ -217,12 +218,13 @@ class Service:
         """A PNG of one page or slide, rendered once and cached."""
         record = self.document(doc_id)
         path = self.document_file(doc_id)
-        password = ""
-        if path.suffix.lower() == ".pdf":
+
+        def password() -> str:  # read from the catalog only when a page is rendered, not cached
             from kb.catalog import load_catalog
 
             entry = load_catalog(self.settings.library.root).entry_for(doc_id)
-            password = entry.password if entry else ""
+            return entry.password if entry else ""
+
         text = lambda: self.page_text(doc_id, page)  # noqa: E731 - drawn only without a renderer
         return self.parts.pages.image(path, record, page, width, text, password)
 
