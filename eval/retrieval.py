@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from eval.datasets import (
     DatasetError,
@@ -30,9 +30,13 @@ from kb.settings import Settings, StoreSettings
 from kb.store import Store
 from kb.types import Filters, Hit
 from server.retrieve import Mode, Retriever
+from server.translate import QueryTranslator
 
 logger = logging.getLogger(__name__)
-SYSTEMS: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
+System = Literal["dense", "lexical", "hybrid", "translated"]
+SYSTEMS: tuple[System, ...] = ("dense", "lexical", "hybrid")
+# `translated` is hybrid search plus the question's English translation by the LLM (needs one).
+ALL_SYSTEMS: tuple[System, ...] = (*SYSTEMS, "translated")
 K = 10
 EVAL_COLLECTION = "eval"  # external sets kept in a --store never touch the product's collections
 Scores = Mapping[str, float]
@@ -107,11 +111,13 @@ def project_judge(query: EvalQuery, hits: Sequence[Hit]) -> tuple[Scores, dict[s
 
 
 def run_system(
-    retriever: Retriever, queries: Sequence[EvalQuery], system: Mode, judge: Judge, k: int = K
+    retriever: Retriever, queries: Sequence[EvalQuery], system: System, judge: Judge, k: int = K
 ) -> list[Outcome]:
-    """Every query through `retriever.search` in mode `system`, timed and judged."""
+    """Every query through `retriever.search` as `system` runs it, timed and judged."""
+    translate = system == "translated"
+    mode = cast(Mode, "hybrid" if translate else system)
     if queries:  # warm-up: the first search builds the lexical index; keep it out of the timings
-        retriever.search(queries[0].text, k=k, mode=system)
+        retriever.search(queries[0].text, k=k, mode=mode)
     outcomes = []
     for number, query in enumerate(queries, start=1):
         began = time.perf_counter()
@@ -119,7 +125,8 @@ def run_system(
             query.text,
             k=k,
             filters=to_filters(query.filters),
-            mode=system,
+            mode=mode,
+            translate=translate,
         )
         ms = (time.perf_counter() - began) * 1000
         scores, pairs = judge(query, result.hits)
@@ -152,11 +159,12 @@ def evaluate_external(
     query_files: Sequence[Path],
     settings: Settings,
     embedder: Embedder,
-    systems: Sequence[Mode] = SYSTEMS,
+    systems: Sequence[System] = SYSTEMS,
     id_field: str = "pid",
     limit: int | None = None,
     progress: SyncProgress | None = None,
     keep: str | None = None,
+    translator: QueryTranslator | None = None,
 ) -> dict[str, Any]:
     """Index the passages into a throwaway store, run every query file, return the JSON report.
 
@@ -172,7 +180,7 @@ def evaluate_external(
         syncer = Syncer(store, embedder, settings.chunk, settings.embedder.batch_size)
         indexed = index_passages(sets, syncer, progress)
         index_seconds = time.perf_counter() - began
-        retriever = Retriever(store, embedder, settings.search)
+        retriever = Retriever(store, embedder, settings.search, translator=translator)
         judge = external_judge([s.language for s in sets])
         by_system = {system: run_system(retriever, queries, system, judge) for system in systems}
         chunks = store.count()
@@ -188,9 +196,10 @@ def evaluate_external(
 def evaluate_project(
     settings: Settings,
     embedder: Embedder,
-    systems: Sequence[Mode] = SYSTEMS,
+    systems: Sequence[System] = SYSTEMS,
     limit: int | None = None,
     progress: SyncProgress | None = None,
+    translator: QueryTranslator | None = None,
 ) -> dict[str, Any]:
     """Run the project question set on the settings' store (ingesting the library first if empty)."""
     began = time.perf_counter()
@@ -200,7 +209,7 @@ def evaluate_project(
         logger.info("the store is empty; ingesting %s first", settings.library.root)
         syncer = Syncer(store, embedder, settings.chunk, settings.embedder.batch_size)
         syncer.sync(settings.library.root, progress)
-    retriever = Retriever(store, embedder, settings.search)
+    retriever = Retriever(store, embedder, settings.search, translator=translator)
     by_system = {
         system: run_system(retriever, queries, system, project_judge) for system in systems
     }

@@ -8,7 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from portwise.runtime import BACKENDS, StoreOpt, edge, err, load_settings, open_asker, out
+from portwise.runtime import (
+    BACKENDS,
+    StoreOpt,
+    edge,
+    err,
+    load_settings,
+    open_asker,
+    open_translator,
+    out,
+    save_translations,
+    translation_cache,
+)
 
 bench_app = typer.Typer(help="Benchmarks: print numbers and write them under bench-results/.")
 eval_app = typer.Typer(help="Evaluations: measure retrieval and answer quality, print the figures.")
@@ -145,30 +156,57 @@ def eval_retrieval(
             "(own collections) instead of a throwaway store.",
         ),
     ] = None,
+    translate_languages: Annotated[
+        str | None,
+        typer.Option(
+            help="For the `translated` system: question languages to translate, comma-separated "
+            "(default: the search.translate_languages setting)."
+        ),
+    ] = None,
 ) -> None:
-    """Recall@1/5/10, MRR@10, nDCG@10 per system: the project question set, or external JSONL sets."""
+    """Recall@1/5/10, MRR@10, nDCG@10 per system: the project question set, or external JSONL sets.
+
+    Systems: dense, lexical, hybrid, and translated (hybrid plus the question's English
+    translation by the configured LLM; needs `portwise models` or the openai backend).
+    """
     from eval.report import print_report, write_chart
-    from eval.retrieval import SYSTEMS, evaluate_external, evaluate_project
+    from eval.retrieval import ALL_SYSTEMS, evaluate_external, evaluate_project
     from kb.embedder import make_embedder
     from portwise.progress import BarProgress
 
     names = {name.strip() for name in systems.split(",") if name.strip()}
-    chosen = [mode for mode in SYSTEMS if mode in names]
-    if not chosen or names - set(SYSTEMS):
+    chosen = [mode for mode in ALL_SYSTEMS if mode in names]
+    if not chosen or names - set(ALL_SYSTEMS):
         raise typer.BadParameter(
-            f"--systems takes a comma-separated subset of {', '.join(SYSTEMS)}"
+            f"--systems takes a comma-separated subset of {', '.join(ALL_SYSTEMS)}"
         )
     if bool(passages) != bool(queries):
         raise typer.BadParameter("external sets need both --passages and --queries")
     settings = load_settings(store)
+    if translate_languages is not None:
+        languages = [part.strip() for part in translate_languages.split(",") if part.strip()]
+        settings.search.translate_languages = languages
+    cache = translation_cache(settings)
+    translator = open_translator(settings, cache) if "translated" in chosen else None
     embedder = make_embedder(settings.embedder)
     with BarProgress(err) as progress:
         if passages and queries:
             report = evaluate_external(
-                passages, queries, settings, embedder, chosen, id_field, limit, progress, store
+                passages,
+                queries,
+                settings,
+                embedder,
+                chosen,
+                id_field,
+                limit,
+                progress,
+                store,
+                translator,
             )
         else:
-            report = evaluate_project(settings, embedder, chosen, limit, progress)
+            report = evaluate_project(settings, embedder, chosen, limit, progress, translator)
+    if translator is not None:
+        save_translations(translator, cache)
     print_report(out, report)
     if json_file:
         json_file.parent.mkdir(parents=True, exist_ok=True)

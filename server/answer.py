@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+import zlib
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -13,7 +14,14 @@ from kb.embedder import Embedder
 from kb.languages import LANGUAGES, detect_language, lexical_tokens
 from kb.settings import AnswerSettings
 from kb.types import Answer, Chunk, Done, Event, Filters, Hit, Sources, Token
-from server.citations import Verified, lexical_support, verify
+from server.citations import (
+    Verified,
+    lexical_support,
+    markers,
+    numbers_in,
+    strip_markers,
+    verify,
+)
 from server.extractive import extract
 from server.llm import LLM, LLMError, Message
 from server.retrieve import Retriever
@@ -38,6 +46,10 @@ SYSTEM = (
     "sentences that restate what is asked, never a bare number. "
     "End every sentence with the number of the source it comes from, like [1]. "
     "If the sources do not answer the question, say that the materials do not cover it."
+)
+RELANGUAGE = (
+    "Rewrite the user's text in {language}. Keep every [n] marker right after the sentence it "
+    "follows, and keep numbers, names and codes as they are. Output only the rewritten text."
 )
 REWRITE = (
     "Rewrite the user's last question as one standalone question, in the same language, "
@@ -114,6 +126,16 @@ class EmbeddingScorer:
         span = self.high - self.low
         dense = [min(1.0, max(0.0, (float(vectors[0] @ v) - self.low) / span)) for v in vectors[1:]]
         return [max(a, b) for a, b in zip(lexical, dense, strict=True)]
+
+
+def degenerate(text: str) -> bool:
+    """Text that loops on a few syllables (a small model writing a script it barely knows).
+
+    Measured by how well zlib compresses it: fluent text keeps over a third of its bytes,
+    "ການຂິດຂິດຂິດ…" keeps about a twentieth. Hand-written because no library names this check.
+    """
+    raw = text.strip().encode("utf-8")
+    return len(raw) >= 40 and len(zlib.compress(raw, 9)) / len(raw) < 0.2
 
 
 def refusal_text(language: str) -> str:
@@ -233,8 +255,9 @@ class Asker:
         language = self._language(question, history)
         standalone = rewrite(question, history, self.llm)
         clock.mark("rewrite_ms")
+        translate = self.retriever.settings.translate in ("ask", "all")
         hits = self.retriever.search(
-            standalone, k=self.settings.context_chunks, filters=filters
+            standalone, k=self.settings.context_chunks, filters=filters, translate=translate
         ).hits
         score = self.relevance(standalone, filters) if hits else float("-inf")
         clock.mark("retrieve_ms")
@@ -267,6 +290,8 @@ class Asker:
             if text:  # the LLM answered: what it says without a verified citation is not kept
                 verified = verify(text, chunks, EmbeddingScorer(self.embedder))
                 clock.mark("verify_ms")
+                verified = self._in_language(verified, language)
+                clock.mark("language_ms")
                 return verified, self.llm.name
             logger.info("the LLM failed or timed out; answering extractively")
         text = extract(question, chunks, self.embedder, query=self._query_vector(question))
@@ -276,6 +301,42 @@ class Asker:
         clock.mark("generate_ms")
         fallback = self.llm is not None
         return verified, "extractive (fallback)" if fallback else "extractive"
+
+    def _in_language(self, verified: Verified, language: str) -> Verified:
+        """The verified answer, rewritten in the asker's language when it came out in another one.
+
+        Small models drift into English (or Chinese) when the sources are in English; one more
+        short generation puts the answer back in the question's language. The rewrite is of the
+        verified text and keeps its citations (their quotes were checked against the chunks),
+        so it is used only when it is in that language, fluent, carries the same [n] markers and
+        states no number the verified text did not.
+        """
+        assert self.llm is not None
+        text = verified.text
+        if not text or language not in self.settings.fix_languages:
+            return verified
+        if detect_language(strip_markers(text)) == language:
+            return verified
+        system = RELANGUAGE.format(language=LANGUAGES.get(language, ""))
+        try:
+            reply = self.llm.complete(
+                [{"role": "system", "content": system}, {"role": "user", "content": text}]
+            ).strip()
+        except LLMError as exc:
+            logger.warning("answer language fix failed (%s); keeping the answer", exc.message)
+            return verified
+        plain = strip_markers(reply)
+        if (
+            detect_language(plain) != language
+            or degenerate(plain)
+            or markers(reply) != markers(text)
+            or not numbers_in(reply) <= numbers_in(text)
+        ):
+            logger.info(
+                "the %s rewrite of an answer was not usable; keeping the original", language
+            )
+            return verified
+        return replace(verified, text=reply)
 
     def _llm_text(
         self, question: str, language: str, chunks: Sequence[Chunk], clock: _Clock

@@ -50,7 +50,9 @@ def search(body: SearchRequest, service: ServiceDep, metrics: MetricsDep) -> Sea
     with metrics.search.time():
         result = service.search_result(body.query, filters, body.top_k)
     hits = [payloads.hit_out(hit, body.query) for hit in result.hits]
-    return SearchResponse(query=body.query, hits=hits, timings=result.timings)
+    return SearchResponse(
+        query=body.query, hits=hits, timings=result.timings, translation=result.translation
+    )
 
 
 @router.get("/chunks/{chunk_id}/similar", tags=["search"], responses=errors(404, 429))

@@ -46,6 +46,11 @@ def strip_markers(text: str) -> str:
     return MARKER.sub("", text)
 
 
+def markers(text: str) -> set[int]:
+    """Every citation number the text carries."""
+    return {int(n) for m in MARKER.findall(text) for n in re.split(r"\D+", m) if n}
+
+
 def parse(answer: str) -> list[Claim]:
     """The answer's sentences with the citation numbers each carries ([1], [1, 2], [1][3])."""
     claims = []
@@ -163,7 +168,10 @@ def verify(
             )
             (valid.append(citation) if citation else removed.append(n))
         if not valid and is_factual(claim.text):
-            best = _best_citation(claim.text, context, scorer, attach)
+            # A sentence the model cited with the wrong number moves to the source that passes
+            # the same test a right citation passes; a sentence it left bare needs more support.
+            floor = keep if claim.cited else attach
+            best = _best_citation(claim.text, context, scorer, floor)
             valid = [best] if best else []
         if not valid and is_factual(claim.text):
             dropped.append(claim.text)

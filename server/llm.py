@@ -34,11 +34,11 @@ class LLM(Protocol):
 
     name: str
 
-    def complete(self, messages: Sequence[Message]) -> str:
-        """The whole reply to `messages`."""
+    def complete(self, messages: Sequence[Message], max_tokens: int | None = None) -> str:
+        """The whole reply to `messages` (at most `max_tokens`, default the backend's own)."""
         ...
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], max_tokens: int | None = None) -> Iterator[str]:
         """The reply to `messages`, piece by piece as it is generated."""
         ...
 
@@ -48,11 +48,13 @@ class StreamingLLM:
 
     name = "llm"
 
-    def complete(self, messages: Sequence[Message]) -> str:
+    def complete(self, messages: Sequence[Message], max_tokens: int | None = None) -> str:
         """The whole reply to `messages`."""
-        return "".join(self.stream(messages))
+        return "".join(self.stream(messages, max_tokens))
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:  # pragma: no cover - abstract
+    def stream(  # pragma: no cover - abstract
+        self, messages: Sequence[Message], max_tokens: int | None = None
+    ) -> Iterator[str]:
         """The reply to `messages`, piece by piece."""
         raise NotImplementedError
 
@@ -98,14 +100,17 @@ class LlamaCppLLM(StreamingLLM):
             )
         return self._llama
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], max_tokens: int | None = None) -> Iterator[str]:
         """Tokens as llama.cpp generates them; LLMError once the timeout has passed."""
         began = time.perf_counter()
         if not self._busy.acquire(timeout=self.timeout_s):
             raise LLMError("the local LLM is busy with other questions")
         try:
             chunks = self._model().create_chat_completion(
-                messages=list(messages), max_tokens=self.max_tokens, temperature=0.0, stream=True
+                messages=list(messages),
+                max_tokens=max_tokens or self.max_tokens,
+                temperature=0.0,
+                stream=True,
             )
             for chunk in chunks:
                 piece = chunk["choices"][0]["delta"].get("content") or ""
@@ -141,14 +146,15 @@ class OpenAILikeLLM(StreamingLLM):
             max_retries=0,
         )
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], max_tokens: int | None = None) -> Iterator[str]:
         """Deltas as the server streams them; transport errors become LLMError."""
         from llama_index.core.llms import ChatMessage
         from openai import OpenAIError
 
         chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
         try:
-            for response in self._llm.stream_chat(chat):
+            limit = {"max_tokens": max_tokens} if max_tokens else {}
+            for response in self._llm.stream_chat(chat, **limit):
                 if response.delta:
                     yield response.delta
         except (OpenAIError, OSError) as exc:

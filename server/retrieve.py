@@ -21,6 +21,7 @@ from server.lexical import LexicalHit, LexicalIndex
 
 if TYPE_CHECKING:
     from kb.glossary import Glossary
+    from server.translate import QueryTranslator
 
 logger = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -43,6 +44,7 @@ class SearchResult:
     query: str
     hits: list[Hit]
     timings: dict[str, float]
+    translation: str | None = None  # the English translation also searched, if any
 
 
 class LanguageStats:
@@ -98,11 +100,13 @@ class Retriever:
         embedder: Embedder,
         settings: SearchSettings | None = None,
         glossary: Glossary | None = None,
+        translator: QueryTranslator | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings or SearchSettings()
         self._glossary = glossary
+        self.translator = translator
         self._index: SearchIndex | None = None
 
     @property
@@ -137,9 +141,18 @@ class Retriever:
         return self._index
 
     def search(
-        self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid"
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        mode: Mode = "hybrid",
+        translate: bool = False,
     ) -> SearchResult:
-        """The `k` best chunks for `query` among those `filters` keep."""
+        """The `k` best chunks for `query` among those `filters` keep.
+
+        With `translate` (and a translator that takes the query's language), the query's English
+        translation runs the same legs again (`dense_en`, `lexical_en`), fused with the original's.
+        """
         if not query.strip():
             raise EmptyQueryError("the query is empty; type a question or some keywords")
         clock = _Clock()
@@ -168,9 +181,42 @@ class Retriever:
             item_weights["lexical"] = {h.id: cross for h in lexical if h.language != asked}
             clock.lap("lexical_ms")
         weights = self._weights(asked, index)
+        english = None
+        if translate and self.translator is not None:
+            english = self.translator.english(query, asked)
+            clock.lap("translate_ms")
+        if english:
+            self._translated_legs(english, mode, where, index, rankings, scores, item_weights)
+            share = self.settings.translation_weight
+            weights["dense_en"] = share * weights["dense"]
+            weights["lexical_en"] = share * self._weights("en", index)["lexical"]
+            clock.lap("translated_ms")
         hits = self._fuse(rankings, scores, chunks, index, k, weights, item_weights)
         clock.lap("fuse_ms")
-        return SearchResult(query=query, hits=hits, timings=clock.timings())
+        return SearchResult(query=query, hits=hits, timings=clock.timings(), translation=english)
+
+    def _translated_legs(
+        self,
+        english: str,
+        mode: Mode,
+        where: MetaFilter,
+        index: SearchIndex,
+        rankings: dict[str, list[str]],
+        scores: dict[str, dict[str, float]],
+        item_weights: dict[str, dict[str, float]],
+    ) -> None:
+        """The dense and lexical legs again, for the question's English translation."""
+        if mode in ("hybrid", "dense"):
+            vector = self.embedder.embed_queries([english])[0]
+            dense = self._dense("en", vector, where, index)
+            rankings["dense_en"] = [cid for cid, _ in dense]
+            scores["dense_en"] = dict(dense)
+        if mode in ("hybrid", "lexical"):
+            lexical = self._lexical(english, where, index)
+            rankings["lexical_en"] = [h.id for h in lexical]
+            scores["lexical_en"] = {h.id: h.score for h in lexical}
+            cross = self.settings.cross_language_lexical
+            item_weights["lexical_en"] = {h.id: cross for h in lexical if h.language != "en"}
 
     def _dense(
         self, asked: str, vector: np.ndarray, where: MetaFilter, index: SearchIndex
@@ -218,7 +264,7 @@ class Retriever:
         item_weights: dict[str, dict[str, float]],
     ) -> list[Hit]:
         settings = self.settings
-        if len(rankings) == 1:
+        if len(rankings) == 1:  # one leg: its own scores (calibrated cosine or BM25)
             fused = next(iter(scores.values()))
         elif settings.fusion == "weighted":
             fused = fusion.weighted_fusion(scores, weights)

@@ -89,6 +89,10 @@ class SearchResponse(BaseModel):
     query: str
     hits: list[HitOut]
     timings: dict[str, float] = Field(description="Milliseconds per step.")
+    translation: str | None = Field(
+        default=None,
+        description="The query's English translation, also searched (search.translate = all).",
+    )
 
 
 class MessageIn(BaseModel):

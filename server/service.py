@@ -74,16 +74,18 @@ class Service:
         from ingest.pipeline import Syncer
         from kb.embedder import make_embedder
         from server.llm import make_llm
+        from server.translate import translator_for
 
         settings = self.settings
         embedder = make_embedder(settings.embedder)
         store = Store(settings.store, embedder.name, embedder.dim)
-        retriever = Retriever(store, embedder, settings.search)
         try:
             llm = make_llm(settings.answer)
         except PortwiseError as exc:
             logger.warning("no LLM (%s); answering extractively", exc.message)
             llm = None
+        translator = translator_for(llm, settings.search)
+        retriever = Retriever(store, embedder, settings.search, translator=translator)
         data = Path(settings.server.data_dir)
         records = Records(data)
         batch = settings.embedder.batch_size
@@ -124,7 +126,8 @@ class Service:
         self, query: str, filters: Filters | None = None, k: int = 10
     ) -> SearchResult:
         """Hits with the time each search step took."""
-        return self.parts.retriever.search(query, k=k, filters=filters)
+        translate = self.settings.search.translate == "all"
+        return self.parts.retriever.search(query, k=k, filters=filters, translate=translate)
 
     def similar(self, chunk_id: str, k: int = 10) -> list[Hit]:
         """Chunks of other pages or documents nearest to one chunk."""

@@ -52,7 +52,7 @@ class ScriptedLLM(StreamingLLM):
         self.fail = fail
         self.prompts: list[Sequence[Message]] = []
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], max_tokens: int | None = None) -> Iterator[str]:
         self.prompts.append(messages)
         if self.fail:
             raise LLMError("scripted failure")
@@ -208,3 +208,66 @@ def test_cli_ask_prints_json(library: Store) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["backend"] == "extractive" and payload["citations"]
+
+
+class SequencedLLM(StreamingLLM):
+    """The real LLM protocol replying with the next of a fixed list of replies each call."""
+
+    name = "sequenced"
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.prompts: list[Sequence[Message]] = []
+
+    def stream(self, messages: Sequence[Message], max_tokens: int | None = None) -> Iterator[str]:
+        self.prompts.append(messages)
+        yield self.replies[len(self.prompts) - 1]
+
+
+ENGLISH = "Waiting time rises sharply once berth occupancy exceeds 70 percent [1]."
+VIETNAMESE = "Thời gian chờ tăng mạnh khi tỷ lệ chiếm dụng cầu bến vượt quá 70 phần trăm [1]."
+QUESTION_VI = "Khi nào thời gian chờ tại cầu bến tăng mạnh?"
+
+
+def test_an_answer_in_the_wrong_language_is_rewritten_in_the_askers(
+    library: Store, e5: object
+) -> None:
+    llm = SequencedLLM(ENGLISH, VIETNAMESE)
+    answer, _ = _asker(library, e5, llm).ask(QUESTION_VI)
+    assert len(llm.prompts) == 2 and "Vietnamese" in llm.prompts[1][0]["content"]
+    assert answer.language == "vi" and detect_language(answer.text) == "vi"
+    assert "70 phần trăm [1]" in answer.text
+    assert [c.n for c in answer.citations] == [1]  # the English source supports the rewrite
+
+
+def test_a_rewrite_that_loses_its_citations_or_language_is_not_used(
+    library: Store, e5: object
+) -> None:
+    unmarked = SequencedLLM(ENGLISH, VIETNAMESE.replace(" [1]", ""))
+    answer, _ = _asker(library, e5, unmarked).ask(QUESTION_VI)
+    assert "70 percent [1]" in answer.text
+    new_number = SequencedLLM(ENGLISH, VIETNAMESE.replace("70", "80"))
+    answer, _ = _asker(library, e5, new_number).ask(QUESTION_VI)
+    assert "70 percent [1]" in answer.text
+    still_english = SequencedLLM(ENGLISH, ENGLISH)
+    answer, _ = _asker(library, e5, still_english).ask(QUESTION_VI)
+    assert "70 percent [1]" in answer.text
+
+
+def test_the_language_fix_is_skipped_when_off_or_not_needed(library: Store, e5: object) -> None:
+    off = SequencedLLM(ENGLISH)
+    _asker(library, e5, off, fix_languages=[]).ask(QUESTION_VI)
+    assert len(off.prompts) == 1
+    right = SequencedLLM(VIETNAMESE)
+    answer, _ = _asker(library, e5, right).ask(QUESTION_VI)
+    assert len(right.prompts) == 1 and "70 phần trăm [1]" in answer.text
+
+
+def test_a_looping_rewrite_is_degenerate_and_fluent_text_is_not() -> None:
+    from server.answer import degenerate
+
+    assert degenerate("ការកេះក្លី" + "កេះក្លី" * 30)
+    assert degenerate("ການ" + "ຂິດ" * 40)
+    assert not degenerate(VIETNAMESE)
+    assert not degenerate("岸电系统让靠港船舶关闭辅机，使用码头提供的电力，从而减少港口排放。")
+    assert not degenerate("ok")

@@ -116,3 +116,14 @@ def test_numbers_parse_the_same_however_the_text_was_wrapped() -> None:
     wrapped = _chunk("t.pdf", 2, "Rail share\n12%\nin 2020")
     result = verify("Rail share 12% in 2020 [1].", [wrapped])
     assert [c.n for c in result.citations] == [1]
+
+
+def test_a_citation_with_the_wrong_number_moves_to_the_source_that_holds_it() -> None:
+    # The model cited [2] for a fact on [1]: same support test, right number.
+    verified = verify("Import dwell time fell to 3.5 days [1].", CONTEXT)
+    assert verified.removed == (1,)
+    assert [(c.n, c.doc_id) for c in verified.citations] == [(2, "dwell.md")]
+    assert verified.text == "Import dwell time fell to 3.5 days [2]."
+    # A number no source holds still takes the sentence with it.
+    wrong = verify("Import dwell time fell to 2.5 days [1].", CONTEXT)
+    assert wrong.text == "" and wrong.citations == ()

@@ -23,7 +23,7 @@ class ScriptedLLM(StreamingLLM):
         self.reply = reply
         self.seen: list[Sequence[Message]] = []
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], max_tokens: int | None = None) -> Iterator[str]:
         self.seen.append(messages)
         for index, word in enumerate(self.reply.split(" ")):
             yield word if index == 0 else f" {word}"

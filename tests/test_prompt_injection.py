@@ -45,7 +45,7 @@ class HostileLLM(StreamingLLM):
     def __init__(self) -> None:
         self.seen: list[list[Message]] = []
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], max_tokens: int | None = None) -> Iterator[str]:
         self.seen.append(list(messages))
         prompt = "\n".join(m["content"] for m in messages)
         leak = KEY if KEY in prompt else "whatever I can find"

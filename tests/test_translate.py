@@ -1,0 +1,125 @@
+"""Query translation: cleaning the LLM's reply, caching, failure, and the translated search legs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from kb.settings import SearchSettings
+from kb.store import Store
+from server.llm import LLMError, Message, StreamingLLM
+from server.retrieve import Retriever
+from server.translate import QueryTranslator, clean_translation, looks_english, translator_for
+from tests.search_library import ingested_store
+
+
+class ScriptedTranslator(StreamingLLM):
+    """The real LLM protocol with fixed replies per question; records what it was asked."""
+
+    name = "scripted"
+
+    def __init__(self, replies: dict[str, str], fail: bool = False) -> None:
+        self.replies = replies
+        self.fail = fail
+        self.asked: list[tuple[str, int | None]] = []
+
+    def stream(self, messages: Sequence[Message], max_tokens: int | None = None) -> Iterator[str]:
+        question = messages[-1]["content"]
+        self.asked.append((question, max_tokens))
+        if self.fail:
+            raise LLMError("scripted failure")
+        yield self.replies.get(question, "")
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("How is berth occupancy measured?", "How is berth occupancy measured?"),
+        ('Translation: "What is shore power?"\n\nNote: literal.', "What is shore power?"),
+        ("English translation: Why do ships wait?", "Why do ships wait?"),
+        ("\n\n  “Dwell time of containers”  ", "Dwell time of containers"),
+    ],
+)
+def test_clean_translation_keeps_the_first_line_without_labels(reply: str, expected: str) -> None:
+    assert clean_translation(reply) == expected
+
+
+def test_looks_english_rejects_replies_in_the_source_script() -> None:
+    assert looks_english("How many cranes does the Port of Example have?")
+    assert not looks_english("岸电系统是什么？")
+    assert not looks_english("12 / 30")
+
+
+def test_translator_caches_and_skips_english_and_unlisted_languages() -> None:
+    llm = ScriptedTranslator({"岸电是什么？": "What is shore power?"})
+    translator = QueryTranslator(llm, ["zh", "vi"])
+    assert translator.english("岸电是什么？", "zh") == "What is shore power?"
+    assert translator.english("岸电是什么？", "zh") == "What is shore power?"
+    assert translator.english("What is shore power?", "en") is None
+    assert translator.english("ท่าเรือคืออะไร", "th") is None  # th is not in the list
+    assert llm.asked == [("岸电是什么？", 64)]  # once, with a short token budget
+
+
+def test_translator_gives_none_when_the_llm_fails_or_does_not_translate() -> None:
+    assert (
+        QueryTranslator(ScriptedTranslator({}, fail=True), ["zh"]).english("岸电？", "zh") is None
+    )
+    untranslated = ScriptedTranslator({"岸电是什么？": "岸电是什么？"})
+    assert QueryTranslator(untranslated, ["zh"]).english("岸电是什么？", "zh") is None
+
+
+def test_translator_for_follows_the_settings() -> None:
+    llm = ScriptedTranslator({})
+    assert translator_for(None, SearchSettings()) is None
+    assert translator_for(llm, SearchSettings(translate="off")) is None
+    assert translator_for(llm, SearchSettings(translate_languages=[])) is None
+    assert translator_for(llm, SearchSettings()) is not None
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, e5: object) -> Store:
+    return ingested_store(tmp_path_factory.mktemp("translate"), e5)
+
+
+def test_translated_legs_join_the_fusion(store: Store, e5: object) -> None:
+    # A Vietnamese question about berth occupancy; its translation is plain English.
+    question = "Tỷ lệ chiếm dụng cầu bến là gì?"
+    llm = ScriptedTranslator({question: "What is the berth occupancy ratio?"})
+    retriever = Retriever(store, e5, translator=QueryTranslator(llm, ["vi"]))  # type: ignore[arg-type]
+    plain = retriever.search(question, k=5)
+    assert plain.translation is None and llm.asked == []  # translate defaults to off
+    result = retriever.search(question, k=5, translate=True)
+    assert result.translation == "What is the berth occupancy ratio?"
+    assert "translate_ms" in result.timings
+    top = result.hits[0]
+    assert top.chunk.doc_id == "en/berth-occupancy.txt"
+    assert {"dense", "dense_en", "lexical_en"} <= set(top.ranks)
+    assert top.ranks["lexical_en"] == 1  # the English words match only through the translation
+
+
+def test_search_without_a_translation_is_the_plain_hybrid(store: Store, e5: object) -> None:
+    question = "Tỷ lệ chiếm dụng cầu bến là gì?"
+    failing = Retriever(
+        store, e5, translator=QueryTranslator(ScriptedTranslator({}, fail=True), ["vi"])
+    )  # type: ignore[arg-type]
+    plain = Retriever(store, e5)  # type: ignore[arg-type]
+    translated = failing.search(question, k=5, translate=True)
+    assert translated.translation is None
+    assert [h.chunk.id for h in translated.hits] == [
+        h.chunk.id for h in plain.search(question, k=5).hits
+    ]
+
+
+@pytest.mark.parametrize(("mode", "translated"), [("ask", True), ("all", True), ("off", False)])
+def test_ask_searches_with_the_translation_unless_it_is_off(
+    store: Store, e5: object, mode: str, translated: bool
+) -> None:
+    from server.answer import Asker
+
+    question = "Tỷ lệ chiếm dụng cầu bến là gì?"
+    llm = ScriptedTranslator({question: "What is the berth occupancy ratio?"})
+    settings = SearchSettings(translate=mode)  # type: ignore[arg-type]
+    retriever = Retriever(store, e5, settings, translator=QueryTranslator(llm, ["vi"]))  # type: ignore[arg-type]
+    Asker(retriever, e5, None).ask(question)  # type: ignore[arg-type]
+    assert [q for q, _ in llm.asked] == ([question] if translated else [])
