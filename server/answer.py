@@ -256,9 +256,12 @@ class Asker:
         standalone = rewrite(question, history, self.llm)
         clock.mark("rewrite_ms")
         translate = self.retriever.settings.translate in ("ask", "all")
-        hits = self.retriever.search(
+        found = self.retriever.search(
             standalone, k=self.settings.context_chunks, filters=filters, translate=translate
-        ).hits
+        )
+        hits = found.hits
+        if "translate_ms" in found.timings:
+            clock.laps["translate_ms"] = found.timings["translate_ms"]
         score = self.relevance(standalone, filters) if hits else float("-inf")
         clock.mark("retrieve_ms")
         refused = score < self.settings.refusal_threshold

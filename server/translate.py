@@ -4,8 +4,9 @@ multilingual-e5 ranks English passages for a Chinese or Vietnamese question well
 for the same question in English, and BM25 cannot match across languages at all. No registry package
 carries MT weights (MODELS.md), so the LLM that writes answers translates the question; search then
 runs its dense and lexical legs on the translation too and fuses them with the original's.
-Measured on XQuAD (question → English passages), this pays for zh, vi and de; Qwen-1.5B's Thai is
-too poor to help, so Thai stays out of the default languages.
+Measured on XQuAD (question → English passages) it pays for zh, vi and de, and on the question set
+for ms and fil; Qwen-1.5B's Thai, Khmer and Lao translations make search worse, so those stay out of
+the default languages.
 """
 
 from __future__ import annotations
