@@ -211,6 +211,13 @@ class AnswerSettings(BaseModel):
         default=700, ge=100, description="Most characters of each chunk put in the prompt."
     )
     threads: int = Field(default=0, ge=0, description="CPU threads for llama.cpp; 0: all cores.")
+    context_tokens: int = Field(
+        default=4096,
+        ge=512,
+        description="Context window of the local LLM in tokens. Four 700-character sources in "
+        "Thai, Khmer or Lao take over 2,000 tokens; a prompt that still does not fit is answered "
+        "extractively.",
+    )
     fix_languages: list[str] = Field(
         default_factory=lambda: ["zh", "vi", "th", "ms", "fil", "de", "en"],
         description="Question languages for which an LLM answer that came out in another "

@@ -118,6 +118,8 @@ class LlamaCppLLM(StreamingLLM):
                     yield piece
                 if time.perf_counter() - began > self.timeout_s:
                     raise LLMError(f"the local LLM ran past its {self.timeout_s:.0f} s timeout")
+        except ValueError as exc:  # llama-cpp-python's "Requested tokens (N) exceed context window"
+            raise LLMError(f"the prompt does not fit the local LLM's context: {exc}") from exc
         finally:
             self._busy.release()
 
@@ -175,4 +177,6 @@ def make_llm(settings: AnswerSettings) -> LLM | None:
     if path is None or not path.is_file():
         logger.warning("local model not installed (run `portwise models`); answering extractively")
         return None
-    return LlamaCppLLM(path, settings.max_tokens, settings.timeout_s, settings.threads)
+    return LlamaCppLLM(
+        path, settings.max_tokens, settings.timeout_s, settings.threads, settings.context_tokens
+    )

@@ -97,3 +97,15 @@ def test_real_generation_through_llama_cpp() -> None:
     pieces = list(llm.stream(messages))
     assert len(pieces) > 1
     assert "".join(pieces).strip()
+
+
+def test_a_prompt_longer_than_the_context_is_an_llm_error() -> None:
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not importable; pip install llama-cpp-python==0.3.36")
+    from server.llm import LLMError
+
+    llm = LlamaCppLLM(_smollm_gguf(), max_tokens=24, n_ctx=512)
+    long: list[Message] = [{"role": "user", "content": "port berth crane yard " * 300}]
+    with pytest.raises(LLMError, match="context"):
+        list(llm.stream(long))
+    assert llm.complete([{"role": "user", "content": "Say hi."}])  # the model is still usable
