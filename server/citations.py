@@ -46,9 +46,14 @@ def strip_markers(text: str) -> str:
     return MARKER.sub("", text)
 
 
+def _marker_numbers(text: str) -> list[int]:
+    """The citation numbers of the text's markers, in order ([1, 2] and [1][3] alike)."""
+    return [int(n) for m in MARKER.findall(text) for n in re.split(r"\D+", m) if n]
+
+
 def markers(text: str) -> set[int]:
     """Every citation number the text carries."""
-    return {int(n) for m in MARKER.findall(text) for n in re.split(r"\D+", m) if n}
+    return set(_marker_numbers(text))
 
 
 def parse(answer: str) -> list[Claim]:
@@ -57,7 +62,7 @@ def parse(answer: str) -> list[Claim]:
     pieces = [p for p in _SENTENCE.split(answer.strip()) if p and p.strip()]
     for index, piece in enumerate(pieces):
         # A marker that opens a sentence belongs to the previous one ("… 12%. [1]").
-        numbers = tuple(int(n) for m in MARKER.findall(piece) for n in re.split(r"\D+", m) if n)
+        numbers = tuple(_marker_numbers(piece))
         text = strip_markers(piece).strip()
         if not text and claims and index:
             last = claims[-1]

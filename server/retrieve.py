@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -79,6 +79,15 @@ class LanguageStats:
             std = float(np.sqrt(max(q @ cov @ q, 1e-12))) if cov is not None else 1.0
             out[language] = (float(q @ mean), std)
         return out
+
+
+@dataclass
+class _Legs:
+    """Each leg's ranking, scores and per-item weights for one search, keyed by leg name."""
+
+    rankings: dict[str, list[str]] = field(default_factory=dict)
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    item_weights: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,63 +169,56 @@ class Retriever:
         clock.lap("index_ms")
         where = (filters or Filters()).to_meta()
         asked = detect_language(query)
-        rankings: dict[str, list[str]] = {}
-        scores: dict[str, dict[str, float]] = {}
-        item_weights: dict[str, dict[str, float]] = {}
+        legs = _Legs()
         chunks: dict[str, Chunk] = {}
-        if mode in ("hybrid", "dense"):
-            vector = self.embedder.embed_queries([query])[0]
-            clock.lap("embed_ms")
-            dense = self._dense(asked, vector, where, index)
-            rankings["dense"] = [cid for cid, _ in dense]
-            scores["dense"] = dict(dense)
-            clock.lap("dense_ms")
-        if mode in ("hybrid", "lexical"):
-            lexical = self._lexical(query, where, index)
-            rankings["lexical"] = [h.id for h in lexical]
-            scores["lexical"] = {h.id: h.score for h in lexical}
-            # A word match across languages is mostly a shared name or number, weak evidence
-            # next to dense similarity: those lexical hits count for less in the fusion.
-            cross = self.settings.cross_language_lexical
-            item_weights["lexical"] = {h.id: cross for h in lexical if h.language != asked}
-            clock.lap("lexical_ms")
+        self._run_legs(query, asked, mode, where, index, legs, lap=clock.lap)
         weights = self._weights(asked, index)
         english = None
         if translate and self.translator is not None:
             english = self.translator.english(query, asked)
             clock.lap("translate_ms")
         if english:
-            self._translated_legs(english, mode, where, index, rankings, scores, item_weights)
+            self._run_legs(english, "en", mode, where, index, legs, suffix="_en")
             share = self.settings.translation_weight
             weights["dense_en"] = share * weights["dense"]
             weights["lexical_en"] = share * self._weights("en", index)["lexical"]
             clock.lap("translated_ms")
-        hits = self._fuse(rankings, scores, chunks, index, k, weights, item_weights)
+        hits = self._fuse(legs.rankings, legs.scores, chunks, index, k, weights, legs.item_weights)
         clock.lap("fuse_ms")
         return SearchResult(query=query, hits=hits, timings=clock.timings(), translation=english)
 
-    def _translated_legs(
+    def _run_legs(
         self,
-        english: str,
+        text: str,
+        language: str,
         mode: Mode,
         where: MetaFilter,
         index: SearchIndex,
-        rankings: dict[str, list[str]],
-        scores: dict[str, dict[str, float]],
-        item_weights: dict[str, dict[str, float]],
+        legs: _Legs,
+        suffix: str = "",
+        lap: Callable[[str], None] = lambda _name: None,
     ) -> None:
-        """The dense and lexical legs again, for the question's English translation."""
+        """The dense and lexical legs for `text` (in `language`), into `legs`.
+
+        They are kept as `dense{suffix}` and `lexical{suffix}`; `lap` times each step.
+        """
         if mode in ("hybrid", "dense"):
-            vector = self.embedder.embed_queries([english])[0]
-            dense = self._dense("en", vector, where, index)
-            rankings["dense_en"] = [cid for cid, _ in dense]
-            scores["dense_en"] = dict(dense)
+            vector = self.embedder.embed_queries([text])[0]
+            lap("embed_ms")
+            dense = self._dense(language, vector, where, index)
+            legs.rankings[f"dense{suffix}"] = [cid for cid, _ in dense]
+            legs.scores[f"dense{suffix}"] = dict(dense)
+            lap("dense_ms")
         if mode in ("hybrid", "lexical"):
-            lexical = self._lexical(english, where, index)
-            rankings["lexical_en"] = [h.id for h in lexical]
-            scores["lexical_en"] = {h.id: h.score for h in lexical}
+            lexical = self._lexical(text, where, index)
+            name = f"lexical{suffix}"
+            legs.rankings[name] = [h.id for h in lexical]
+            legs.scores[name] = {h.id: h.score for h in lexical}
+            # A word match across languages is mostly a shared name or number, weak evidence
+            # next to dense similarity: those lexical hits count for less in the fusion.
             cross = self.settings.cross_language_lexical
-            item_weights["lexical_en"] = {h.id: cross for h in lexical if h.language != "en"}
+            legs.item_weights[name] = {h.id: cross for h in lexical if h.language != language}
+            lap("lexical_ms")
 
     def _dense(
         self, asked: str, vector: np.ndarray, where: MetaFilter, index: SearchIndex
