@@ -11,7 +11,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -35,6 +35,7 @@ from server.translate import QueryTranslator
 logger = logging.getLogger(__name__)
 System = Literal["dense", "lexical", "hybrid", "translated"]
 SYSTEMS: tuple[System, ...] = ("dense", "lexical", "hybrid")
+ATTRACTION = "language-attraction"
 # `translated` is hybrid search plus the question's English translation by the LLM (needs one).
 ALL_SYSTEMS: tuple[System, ...] = (*SYSTEMS, "translated")
 K = 10
@@ -177,7 +178,7 @@ def evaluate_external(
     with tempfile.TemporaryDirectory(prefix="portwise-eval-store-") as scratch:
         where = StoreSettings(path=keep, collection=EVAL_COLLECTION) if keep else None
         store = Store(where or StoreSettings(path=scratch), embedder.name, embedder.dim)
-        syncer = Syncer(store, embedder, settings.chunk, settings.embedder.batch_size)
+        syncer = Syncer.from_settings(store, embedder, settings)
         indexed = index_passages(sets, syncer, progress)
         index_seconds = time.perf_counter() - began
         retriever = Retriever(store, embedder, settings.search, translator=translator)
@@ -207,14 +208,34 @@ def evaluate_project(
     store = Store(settings.store, embedder.name, embedder.dim)
     if store.count() == 0:
         logger.info("the store is empty; ingesting %s first", settings.library.root)
-        syncer = Syncer(store, embedder, settings.chunk, settings.embedder.batch_size)
+        syncer = Syncer.from_settings(store, embedder, settings)
         syncer.sync(settings.library.root, progress)
     retriever = Retriever(store, embedder, settings.search, translator=translator)
+    records = store.documents()
+    queries = tag_attraction(
+        queries, {doc: str(r.meta.get("language", "")) for doc, r in records.items()}
+    )
     by_system = {
         system: run_system(retriever, queries, system, project_judge) for system in systems
     }
-    facts = {"passages": len(store.documents()), "chunks": store.count(), "store": store.location}
+    facts = {"passages": len(records), "chunks": store.count(), "store": store.location}
     return build_report(by_system, facts, time.perf_counter() - began, embedder.name)
+
+
+def tag_attraction(queries: Sequence[EvalQuery], languages: Mapping[str, str]) -> list[EvalQuery]:
+    """Queries exposed to language attraction get the type `language-attraction`.
+
+    Those asked in a language the library holds documents in (`languages`: document → language),
+    whose answer lies only in documents of other languages: dense search tends to rank the
+    question's own-language documents first, relevant or not.
+    """
+    held = set(languages.values())
+
+    def exposed(query: EvalQuery) -> bool:
+        gold = {languages.get(g.doc_id, "") for g in query.gold}
+        return bool(query.gold) and query.language in held and query.language not in gold
+
+    return [replace(q, types=(*q.types, ATTRACTION)) if exposed(q) else q for q in queries]
 
 
 def summary(outcomes: Sequence[Outcome], latency: bool = True) -> dict[str, Any]:

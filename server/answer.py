@@ -138,6 +138,20 @@ def degenerate(text: str) -> bool:
     return len(raw) >= 40 and len(zlib.compress(raw, 9)) / len(raw) < 0.2
 
 
+def echoes(answer: str, question: str, share: float = 0.8) -> bool:
+    """An "answer" that only says the question again (small models do, in Thai or Malay).
+
+    True when at least `share` of its words are the question's and it states no number the
+    question did not: it adds nothing the user could use.
+    """
+    plain = strip_markers(answer)
+    words = [t for t in lexical_tokens(plain) if any(ch.isalnum() for ch in t)]
+    if len(words) < 3 or not numbers_in(plain) <= numbers_in(question):
+        return False
+    asked = set(lexical_tokens(question))
+    return sum(w in asked for w in words) / len(words) >= share
+
+
 def refusal_text(language: str) -> str:
     """The fixed "not in the materials" sentence in the asker's language (English if unknown)."""
     return REFUSALS.get(language, REFUSALS["en"])
@@ -288,22 +302,32 @@ class Asker:
         self, question: str, language: str, hits: Sequence[Hit], clock: _Clock
     ) -> Generator[Event, None, tuple[Verified, str]]:
         chunks = [h.chunk for h in hits]
+        llm_works = False
         if self.llm is not None:
             text = yield from self._llm_text(question, language, chunks, clock)
-            if text:  # the LLM answered: what it says without a verified citation is not kept
+            llm_works = bool(text)
+            if text and (degenerate(text) or echoes(text, question)):
+                # A loop or the question said back is a failed generation, not an answer.
+                logger.info("the LLM looped or repeated the question; answering extractively")
+            elif text:  # the LLM answered: what it says without a verified citation is not kept
                 verified = verify(text, chunks, EmbeddingScorer(self.embedder))
                 clock.mark("verify_ms")
                 verified = self._in_language(verified, language)
                 clock.mark("language_ms")
                 return verified, self.llm.name
-            logger.info("the LLM failed or timed out; answering extractively")
+            else:
+                logger.info("the LLM failed or timed out; answering extractively")
         text = extract(question, chunks, self.embedder, query=self._query_vector(question))
         clock.laps.setdefault("first_token_ms", (time.perf_counter() - clock.start) * 1000)
         verified = verify(text, chunks)  # verbatim sentences: lexical support is enough
         yield Token(verified.text)
         clock.mark("generate_ms")
-        fallback = self.llm is not None
-        return verified, "extractive (fallback)" if fallback else "extractive"
+        if self.llm is None:
+            return verified, "extractive"
+        if llm_works:  # the sources' sentences, put in the asker's language by the LLM
+            verified = self._in_language(verified, language)
+            clock.mark("language_ms")
+        return verified, "extractive (fallback)"
 
     def _in_language(self, verified: Verified, language: str) -> Verified:
         """The verified answer, rewritten in the asker's language when it came out in another one.

@@ -12,13 +12,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kb.languages import lexical_tokens, split_sentences
+from kb.languages import detect_language, lexical_tokens, split_sentences
 from kb.types import Chunk, Citation
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;，、]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,\s]\d{3}(?!\d))*(?:[.,]\d+)?")
 _SENTENCE = re.compile(r"(?<=[.!?。！？។])\s+|(?<=[。！？])|\n+")
 _END = ".!?。！？។:：;；"
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*\b")  # two or more capitals: IMO, TEU, ISPS
+_LATIN_WORD = re.compile(r"\b[A-Za-z][A-Za-z0-9'-]*\b")
 # Support scorer: a claim against candidate quotes -> support in [0, 1] for each.
 Scorer = Callable[[str, Sequence[str]], list[float]]
 
@@ -84,6 +86,30 @@ def numbers_ok(claim: str, source: str) -> bool:
     return numbers_in(claim) <= numbers_in(source)
 
 
+def names_in(text: str) -> set[str]:
+    """Names and codes the text states, lower-cased.
+
+    Acronyms (IMO, SKPK) count in any language; in English, so do capitalised words past a
+    sentence's first. Acronyms survive translation; other names may not ("Vientiane" is "Viêng Chăn" in Vietnamese),
+    and German capitalises every noun, so only English text is held to its capitalised words. A
+    claim about "Atlantis" is not supported by a source that never names it, however many of its
+    other words the source shares.
+    """
+    plain = strip_markers(text)
+    names = {w.lower() for w in _ACRONYM.findall(plain)}
+    if detect_language(plain) == "en":
+        for sentence in _SENTENCE.split(plain):
+            words = _LATIN_WORD.findall(sentence)
+            names.update(w.lower() for w in words[1:] if w[0].isupper())
+    return names
+
+
+def facts_ok(claim: str, source: str) -> bool:
+    """The claim states no number and no name that the source lacks."""
+    flat = " ".join(source.split()).lower()
+    return numbers_ok(claim, source) and all(name in flat for name in names_in(claim))
+
+
 def lexical_support(claim: str, candidates: Sequence[str]) -> list[float]:
     """Share of the claim's words found in each candidate."""
     words = set(lexical_tokens(claim))
@@ -109,12 +135,26 @@ def quotes(chunk: Chunk) -> list[str]:
 
 
 def best_quote(claim: str, chunk: Chunk, scorer: Scorer = lexical_support) -> tuple[str, float]:
-    """The chunk sentence that best supports the claim, scored against the sentence and the chunk."""
+    """The chunk sentence that best supports the claim, scored against the sentence and the chunk.
+
+    The support is the best over every sentence and the whole chunk; the quote shown is the best
+    sentence among those holding most of the claim's numbers, since that is the evidence a
+    reader checks.
+    """
     candidates = quotes(chunk)
     scores = scorer(claim, candidates)
     best = max(range(len(candidates)), key=lambda i: scores[i])
     whole = scorer(claim, [chunk.text])[0] if len(candidates) > 1 else scores[best]
-    return candidates[best], max(scores[best], whole)
+    shown = best
+    wanted = numbers_in(claim)
+    if wanted:
+        held = [len(wanted & numbers_in(c)) for c in candidates]
+        if max(held) > held[best]:
+            shown = max(
+                (i for i in range(len(candidates)) if held[i] == max(held)),
+                key=lambda i: scores[i],
+            )
+    return candidates[shown], max(scores[best], whole)
 
 
 def _cite(
@@ -122,7 +162,7 @@ def _cite(
 ) -> Citation | None:
     chunk = context[n - 1]
     quote, support = best_quote(claim, chunk, scorer)
-    if support < floor or not numbers_ok(claim, chunk.text) or not contains(chunk.text, quote):
+    if support < floor or not facts_ok(claim, chunk.text) or not contains(chunk.text, quote):
         return None
     return Citation(n=n, doc_id=chunk.doc_id, page=chunk.page, quote=quote)
 
@@ -133,7 +173,7 @@ def _best_citation(
     best, best_support = None, floor
     for n, chunk in enumerate(context, start=1):
         quote, support = best_quote(claim, chunk, scorer)
-        if support >= best_support and numbers_ok(claim, chunk.text):
+        if support >= best_support and facts_ok(claim, chunk.text):
             best, best_support = Citation(n, chunk.doc_id, chunk.page, quote), support
     return best
 

@@ -71,8 +71,10 @@ class LlamaCppLLM(StreamingLLM):
         timeout_s: float = 60.0,
         threads: int = 0,
         n_ctx: int = 2048,
+        repeat_penalty: float = 1.0,
     ) -> None:
         self.model_path = Path(model_path)
+        self.repeat_penalty = repeat_penalty
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
         self.threads = threads or (os.cpu_count() or 2)
@@ -110,6 +112,7 @@ class LlamaCppLLM(StreamingLLM):
                 messages=list(messages),
                 max_tokens=max_tokens or self.max_tokens,
                 temperature=0.0,
+                repeat_penalty=self.repeat_penalty,
                 stream=True,
             )
             for chunk in chunks:
@@ -178,5 +181,10 @@ def make_llm(settings: AnswerSettings) -> LLM | None:
         logger.warning("local model not installed (run `portwise models`); answering extractively")
         return None
     return LlamaCppLLM(
-        path, settings.max_tokens, settings.timeout_s, settings.threads, settings.context_tokens
+        path,
+        settings.max_tokens,
+        settings.timeout_s,
+        settings.threads,
+        settings.context_tokens,
+        settings.repeat_penalty,
     )

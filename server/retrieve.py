@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from kb.embedder import Embedder
+from kb.embedder import Embedder, sparse_head
 from kb.errors import PortwiseError
 from kb.languages import detect_language, lexical_tokens
 from kb.settings import SearchSettings
@@ -18,6 +18,7 @@ from kb.store import MetaFilter, Store
 from kb.types import Chunk, DocumentRecord, Filters, Hit
 from server import fusion
 from server.lexical import LexicalHit, LexicalIndex
+from server.sparse import SparseIndex
 
 if TYPE_CHECKING:
     from kb.glossary import Glossary
@@ -98,6 +99,7 @@ class SearchIndex:
     lexical: LexicalIndex
     language_share: dict[str, float]  # share of chunks per page language
     languages: LanguageStats | None  # only the `zscore` calibration needs them
+    sparse: SparseIndex | None = None  # None: the sparse leg is off or no chunk has a vector
 
 
 class Retriever:
@@ -135,6 +137,8 @@ class Retriever:
         if self._index is None or self._index.version != version:
             began = time.perf_counter()
             lexical = LexicalIndex(self.store.lexical_rows())
+            head = sparse_head(self.embedder) if self.settings.sparse_weight > 0 else None
+            sparse = SparseIndex(lexical.rows, head.sparse_dim) if head is not None else None
             self._index = SearchIndex(
                 version=version,
                 lexical=lexical,
@@ -144,6 +148,7 @@ class Retriever:
                     if self.settings.language_calibration == "zscore"
                     else None
                 ),
+                sparse=sparse if sparse is not None and sparse.covered else None,
             )
             _ = self.glossary
             logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
@@ -173,6 +178,7 @@ class Retriever:
         chunks: dict[str, Chunk] = {}
         self._run_legs(query, asked, mode, where, index, legs, lap=clock.lap)
         weights = self._weights(asked, index)
+        weights["sparse"] = self.settings.sparse_weight
         english = None
         if translate and self.translator is not None:
             english = self.translator.english(query, asked)
@@ -198,9 +204,11 @@ class Retriever:
         suffix: str = "",
         lap: Callable[[str], None] = lambda _name: None,
     ) -> None:
-        """The dense and lexical legs for `text` (in `language`), into `legs`.
+        """The dense, lexical and sparse legs for `text` (in `language`), into `legs`.
 
-        They are kept as `dense{suffix}` and `lexical{suffix}`; `lap` times each step.
+        They are kept as `dense{suffix}`, `lexical{suffix}` and `sparse{suffix}`; `lap` times each
+        step. The sparse leg runs for the original query only: on XQuAD, the translation's sparse
+        leg added nothing to its dense and lexical legs (R@1 0.878 with it, 0.880 without).
         """
         if mode in ("hybrid", "dense"):
             vector = self.embedder.embed_queries([text])[0]
@@ -219,6 +227,14 @@ class Retriever:
             cross = self.settings.cross_language_lexical
             legs.item_weights[name] = {h.id: cross for h in lexical if h.language != language}
             lap("lexical_ms")
+        head = sparse_head(self.embedder)
+        if mode == "hybrid" and not suffix and index.sparse is not None and head is not None:
+            query = head.embed_sparse([text])[0]
+            rows = index.lexical.rows
+            found = index.sparse.search(query, self.settings.dense_depth, index.lexical.mask(where))
+            legs.rankings["sparse"] = [rows[i].id for i, _ in found]
+            legs.scores["sparse"] = {rows[i].id: score for i, score in found}
+            lap("sparse_ms")
 
     def _dense(
         self, asked: str, vector: np.ndarray, where: MetaFilter, index: SearchIndex

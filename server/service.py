@@ -88,8 +88,7 @@ class Service:
         retriever = Retriever(store, embedder, settings.search, translator=translator)
         data = Path(settings.server.data_dir)
         records = Records(data)
-        batch = settings.embedder.batch_size
-        syncer = Syncer(store, embedder, settings.chunk, batch, parse=settings.parse)
+        syncer = Syncer.from_settings(store, embedder, settings)
         runner = JobRunner(records, lambda progress: syncer.sync(settings.library.root, progress))
         cap = int(settings.server.max_upload_mb * 1e6)
         self._parts = Parts(
@@ -138,7 +137,7 @@ class Service:
             raise NotFoundError(f"no chunk {chunk_id!r}; use a chunk_id from a search hit")
         seen = {(chunks[0].doc_id, chunks[0].page)}
         hits = []
-        for hit in store.search(found[chunk_id][0], 4 * k + 8):
+        for hit in store.search(found[chunk_id].vector, 4 * k + 8):
             place = (hit.chunk.doc_id, hit.chunk.page)
             if place not in seen:
                 seen.add(place)

@@ -54,7 +54,7 @@ def sync(settings: Settings) -> None:
 
     embedder = make_embedder(settings.embedder)
     store = Store(settings.store, embedder.name, embedder.dim)
-    Syncer(store, embedder, settings.chunk).sync(settings.library.root)
+    Syncer.from_settings(store, embedder, settings).sync(settings.library.root)
 
 
 @contextmanager

@@ -121,5 +121,5 @@ def ingested_store(root: Path, embedder: Any) -> Store:
     """The test library written under `root` and synced into a fresh store there."""
     store = Store(StoreSettings(path=str(root / "store")), embedder.name, embedder.dim)
     chunking = ChunkSettings(max_tokens=48, overlap_tokens=8)
-    Syncer(store, embedder, chunking).sync(write_library(root / "lib"))
+    Syncer(store, embedder, chunking, sparse_terms=128).sync(write_library(root / "lib"))
     return store

@@ -271,3 +271,28 @@ def test_a_looping_rewrite_is_degenerate_and_fluent_text_is_not() -> None:
     assert not degenerate(VIETNAMESE)
     assert not degenerate("岸电系统让靠港船舶关闭辅机，使用码头提供的电力，从而减少港口排放。")
     assert not degenerate("ok")
+
+
+def test_an_answer_that_only_repeats_the_question_is_an_echo() -> None:
+    from server.answer import echoes
+
+    thai = "ท่าเรือแหลมฉบังตั้งเป้าสัดส่วนการขนส่งตู้สินค้าทางรางไว้กี่เปอร์เซ็นต์ภายในปี 2030"
+    assert echoes(f"{thai} [3].", thai)
+    malay = "Selepas projek SKPK, berapa peratus temu janji lori yang ditepati?"
+    assert echoes("Selepas projek SKPK, berapa peratus temu janji lori yang ditepati [2]?", malay)
+    assert echoes(QUESTION_VI.rstrip("?") + " [1].", QUESTION_VI)
+    assert not echoes(VIETNAMESE, QUESTION_VI)  # restates the question, then answers it
+    assert not echoes(ENGLISH, "When does waiting time at the berth rise sharply?")
+    assert not echoes(f"{thai} 30 [3].", thai)  # a number the question lacks is an answer
+    assert not echoes("Yes [1].", "Is it?")  # too short to judge
+
+
+def test_an_echoed_question_falls_back_to_the_cited_extractive_answer(
+    library: Store, e5: object
+) -> None:
+    llm = SequencedLLM(QUESTION_VI.rstrip("?") + " [1].", "không dùng được")
+    answer, backend = _asker(library, e5, llm).ask(QUESTION_VI)
+    assert backend == "extractive (fallback)"
+    assert not answer.refused and answer.citations
+    assert "70" in answer.text  # the source's sentence, kept since its rewrite was unusable
+    assert len(llm.prompts) == 2 and "Vietnamese" in llm.prompts[1][0]["content"]

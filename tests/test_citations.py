@@ -127,3 +127,39 @@ def test_a_citation_with_the_wrong_number_moves_to_the_source_that_holds_it() ->
     # A number no source holds still takes the sentence with it.
     wrong = verify("Import dwell time fell to 2.5 days [1].", CONTEXT)
     assert wrong.text == "" and wrong.citations == ()
+
+
+def test_the_quote_shown_is_the_sentence_that_holds_the_claims_number() -> None:
+    from server.citations import best_quote
+
+    hinterland = _chunk(
+        "hinterland.pdf",
+        8,
+        "Port Meridian handled its hinterland containers mostly by road and by rail in 2020. "
+        "The 2025 goal is 120,000 TEU.",
+    )
+    claim = (
+        "Port Meridian handled its hinterland containers mostly by road; "
+        "its goal is 120,000 TEU [1]."
+    )
+    quote, _ = best_quote(claim, hinterland)
+    assert quote == "The 2025 goal is 120,000 TEU."
+    # Without numbers, the quote is the sentence sharing most words with the claim.
+    assert best_quote("Port Meridian's hinterland [1].", hinterland)[0].startswith("Port Meridian")
+    verified = verify(claim, [hinterland])
+    assert [c.quote for c in verified.citations] == [quote]
+
+
+def test_a_name_the_source_never_states_voids_the_citation() -> None:
+    from server.citations import facts_ok, names_in
+
+    assert names_in("Ships bound for Atlantis pay double port dues [1].") == {"atlantis"}
+    assert names_in("Theo IMO, tàu đến Viêng Chăn [1].") == {"imo"}  # acronyms only, not in vi
+    assert names_in("Die Containerbrücke reicht über 13 Reihen.") == set()  # German nouns
+    dues = _chunk("dues.pdf", 2, "Ships pay port dues per gross ton; dues double at night.")
+    assert not facts_ok("Ships bound for Atlantis pay double port dues.", dues.text)
+    assert facts_ok("Ships pay double port dues at night.", dues.text)
+    verified = verify(
+        "Ships bound for Atlantis always pay double port dues [2].", [CONTEXT[0], dues]
+    )
+    assert verified.text == "" and verified.citations == ()

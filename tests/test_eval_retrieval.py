@@ -157,3 +157,26 @@ def test_search_bench_writes_figures(tiny: object, tiny_model_dir: Path, tmp_pat
     for system in ("hybrid", "dense", "bare_store_search"):
         assert set(figures[system]) == {"mean_ms", "p50_ms", "p95_ms", "p99_ms"}
     assert json.loads((tmp_path / "results" / "search.json").read_text("utf-8")) == figures
+
+
+def test_questions_exposed_to_language_attraction_are_tagged() -> None:
+    from eval.datasets import EvalQuery, GoldEntry
+    from eval.retrieval import ATTRACTION, tag_attraction
+
+    def query(qid: str, language: str, gold: str | None) -> EvalQuery:
+        entries = (GoldEntry(gold, frozenset({1}), frozenset()),) if gold else ()
+        return EvalQuery(qid, "?", language, entries, types=("single",))
+
+    languages = {"en/kpi.pdf": "en", "vi/cang.pdf": "vi", "th/thai.pdf": "th"}
+    tagged = tag_attraction(
+        [
+            query("vi-en", "vi", "en/kpi.pdf"),  # a Vietnamese document can pull it away
+            query("vi-vi", "vi", "vi/cang.pdf"),  # its own language holds the answer
+            query("km-en", "km", "en/kpi.pdf"),  # no Khmer document to be drawn to
+            query("en-th", "en", "th/thai.pdf"),
+            query("vi-none", "vi", None),  # unanswerable
+        ],
+        languages,
+    )
+    assert [q.qid for q in tagged if ATTRACTION in q.types] == ["vi-en", "en-th"]
+    assert all(q.types[0] == "single" for q in tagged)
