@@ -7,6 +7,7 @@ interrupted ingest) and its chunks are swept by the next sync, so a crash never 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -43,6 +44,7 @@ class StoredChunk:
     tokens: str
     meta: Mapping[str, Any] = field(default_factory=dict)
     sparse: str = ""  # the chunk's sparse vector as `kb.sparse.to_text` writes it ("" if none)
+    text_hash: str = ""  # of the chunk's text, whitespace normalised (finds boilerplate)
 
 
 @dataclass(frozen=True)
@@ -305,14 +307,21 @@ class Store:
 
     def lexical_rows(self) -> Iterator[StoredChunk]:
         """Every chunk's id, document, lexical tokens and filterable metadata (for the BM25 index)."""
-        for chunk_id, meta in self._scan(self._chunks, include=["metadatas"], with_ids=True):
-            yield StoredChunk(
-                id=chunk_id,
-                doc_id=str(meta["doc_id"]),
-                tokens=str(meta.get("tokens", "")),
-                meta={k: meta[k] for k in FILTER_KEYS if k in meta},
-                sparse=str(meta.get("sparse", "")),
-            )
+        offset = 0
+        while True:
+            batch = self._chunks.get(include=["metadatas", "documents"], limit=PAGE, offset=offset)
+            if not batch["ids"]:
+                return
+            for chunk_id, meta, text in zip(batch["ids"], batch["metadatas"], batch["documents"]):
+                yield StoredChunk(
+                    id=chunk_id,
+                    doc_id=str(meta["doc_id"]),
+                    tokens=str(meta.get("tokens", "")),
+                    meta={k: meta[k] for k in FILTER_KEYS if k in meta},
+                    sparse=str(meta.get("sparse", "")),
+                    text_hash=hashlib.sha1(" ".join((text or "").split()).encode()).hexdigest(),
+                )
+            offset += len(batch["ids"])
 
     def language_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
         """Every chunk's language and embedding (for per-language score calibration)."""

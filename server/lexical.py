@@ -31,6 +31,21 @@ class LexicalHit:
     language: str = ""
 
 
+def boilerplate(rows: Sequence[StoredChunk], documents: int = 3) -> frozenset[str]:
+    """Chunks whose very text recurs in at least `documents` documents: a label, a disclaimer.
+
+    Such a chunk is never the answer, yet a short generic text sits near every query in the
+    embedder's space: for Khmer and Lao questions, a "Sample content ..." label chunk came first
+    in the dense leg. A slide deck and its PDF export are only two documents.
+    """
+    holders: dict[str, set[str]] = {}
+    for row in rows:
+        if row.text_hash:
+            holders.setdefault(row.text_hash, set()).add(row.doc_id)
+    common = {h for h, docs in holders.items() if len(docs) >= documents}
+    return frozenset(row.id for row in rows if row.text_hash in common)
+
+
 class LexicalIndex:
     """BM25 over every chunk in the store, with each chunk's filterable metadata kept alongside."""
 
@@ -48,6 +63,7 @@ class LexicalIndex:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._masks: dict[str, np.ndarray] = {}
+        self.boilerplate = boilerplate(self.rows)
         lexical_tokens(WARM_UP)
         logger.info(
             "BM25 index: %d chunks in %.0f ms", len(self.rows), (time.perf_counter() - began) * 1e3

@@ -289,6 +289,7 @@ class Retriever:
         else:
             fused = fusion.reciprocal_rank_fusion(rankings, settings.rrf_k, weights, item_weights)
         rows = index.lexical.by_id
+        fused = {cid: v for cid, v in fused.items() if cid not in index.lexical.boilerplate}
         unknown = [cid for cid in fused if cid not in rows and cid not in chunks]
         if unknown:  # written after this index was built: read them from the store
             chunks.update({c.id: c for c in self.store.chunks(unknown)})

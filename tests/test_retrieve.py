@@ -173,3 +173,33 @@ def test_lexical_weight_follows_the_asked_languages_share(store: Store, e5: obje
     english = retriever._weights("en", index)["lexical"]
     assert english == pytest.approx(2.0 * index.language_share["en"])
     assert retriever._weights("lo", index)["lexical"] == pytest.approx(0.3)
+
+
+def test_a_label_repeated_in_many_documents_is_never_a_hit(
+    tmp_path_factory: pytest.TempPathFactory, e5: object
+) -> None:
+    from ingest.pipeline import Syncer
+    from kb.settings import ChunkSettings, StoreSettings
+    from server.lexical import boilerplate
+
+    folder = tmp_path_factory.mktemp("labelled")
+    bodies = {
+        "reefers": "Reefer containers need power points in the yard and are checked every shift.",
+        "pilots": "Pilotage is compulsory for ships over 150 metres entering the inner harbour.",
+        "cranes": "Each quay crane moves about 28 boxes an hour at the sample terminal.",
+    }
+    for name, body in bodies.items():
+        (folder / f"{name}.md").write_text(
+            f"# {name.title()}\n\nSample content written for the demo library\n\n## Facts\n\n{body}\n",
+            encoding="utf-8",
+        )
+    store = Store(StoreSettings(path=str(folder / "store")), e5.name, e5.dim)  # type: ignore[attr-defined]
+    Syncer(store, e5, ChunkSettings(max_tokens=48, overlap_tokens=8)).sync(folder)  # type: ignore[arg-type]
+    rows = list(store.lexical_rows())
+    labels = boilerplate(rows)
+    assert len(labels) == 3 and len(rows) == 6  # one label chunk and one body chunk per file
+    retriever = Retriever(store, e5)  # type: ignore[arg-type]
+    for query in ("Sample content written for the demo library", "ຕູ້ສິນຄ້າເຢັນ", "reefer power"):
+        hits = retriever.search(query, k=5).hits
+        assert hits and not {h.chunk.id for h in hits} & labels, query
+    assert not boilerplate(rows, documents=4)  # in three documents only
