@@ -17,6 +17,7 @@ from kb.settings import SearchSettings
 from kb.store import MetaFilter, Store
 from kb.types import Chunk, DocumentRecord, Filters, Hit
 from server import fusion
+from server.centring import QueryCentres, glossary_centres
 from server.lexical import LexicalHit, LexicalIndex
 from server.sparse import SparseIndex
 
@@ -119,6 +120,7 @@ class Retriever:
         self._glossary = glossary
         self.translator = translator
         self._index: SearchIndex | None = None
+        self._centres: QueryCentres | None = None
 
     @property
     def glossary(self) -> Glossary | None:
@@ -130,6 +132,14 @@ class Retriever:
 
             self._glossary = load_glossary()
         return self._glossary
+
+    def centres(self) -> QueryCentres | None:
+        """Each language's mean query vector (from the glossary's names), or None when centring is off."""
+        if self.settings.query_centring <= 0:
+            return None
+        if self._centres is None:
+            self._centres = glossary_centres(self.embedder)
+        return self._centres
 
     def index(self) -> SearchIndex:
         """The in-memory index for the store's current version (rebuilt when the store changed)."""
@@ -150,7 +160,7 @@ class Retriever:
                 ),
                 sparse=sparse if sparse is not None and sparse.covered else None,
             )
-            _ = self.glossary
+            _ = self.glossary, self.centres()
             logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
         return self._index
 
@@ -240,6 +250,9 @@ class Retriever:
         self, asked: str, vector: np.ndarray, where: MetaFilter, index: SearchIndex
     ) -> list[tuple[str, float]]:
         """(chunk id, score) by calibrated score; languages come from the in-memory index."""
+        centres = self.centres()
+        if centres is not None and asked in self.settings.centring_languages:
+            vector = centres.centre(vector, asked, self.settings.query_centring)
         raw = dict(self.store.nearest(vector, self.settings.dense_depth, where.where()))
         method = self.settings.language_calibration
         if method == "off":

@@ -8,6 +8,7 @@ import pytest
 from kb.settings import SearchSettings
 from kb.store import Store
 from kb.types import Filters
+from server.centring import QueryCentres
 from server.retrieve import EmptyQueryError, LanguageStats, Retriever
 from tests.search_library import ingested_store
 
@@ -151,8 +152,8 @@ def test_same_language_offset_demotes_the_question_script_group(store: Store, e5
         hits = Retriever(store, e5, settings).search(query, k=20, mode="dense").hits  # type: ignore[arg-type]
         return [(h.chunk.id, h.score) for h in hits]
 
-    raw = dict(dense(SearchSettings(language_calibration="off")))
-    shifted = dense(SearchSettings(same_language_offset=0.5))
+    raw = dict(dense(SearchSettings(language_calibration="off", query_centring=0)))
+    shifted = dense(SearchSettings(same_language_offset=0.5, query_centring=0))
     languages = {c.id: c.language for c in store.chunks(list(raw))}
     assert languages[next(iter(raw))] == "th"  # attraction: the Thai chunk leads raw dense
     group = {"th", "lo", "km"}  # related scripts that attract each other's short queries
@@ -161,7 +162,9 @@ def test_same_language_offset_demotes_the_question_script_group(store: Store, e5
     for chunk_id, score in shifted:
         expected = raw[chunk_id] - (0.5 if languages[chunk_id] in group else 0.0)
         assert score == pytest.approx(expected)
-    english = dense(SearchSettings(same_language_offset=0.5, language_offsets={"th": 0.0}))
+    english = dense(
+        SearchSettings(same_language_offset=0.5, language_offsets={"th": 0.0}, query_centring=0)
+    )
     assert english == sorted(raw.items(), key=lambda kv: -kv[1])
 
 
@@ -203,3 +206,34 @@ def test_a_label_repeated_in_many_documents_is_never_a_hit(
         hits = retriever.search(query, k=5).hits
         assert hits and not {h.chunk.id for h in hits} & labels, query
     assert not boilerplate(rows, documents=4)  # in three documents only
+
+
+def test_query_centres_are_each_languages_mean_query_vector(e5: object) -> None:
+    names = [("th", "ท่าเทียบเรือ"), ("th", "ปั้นจั่นหน้าท่า"), ("en", "berth")]
+    centres = QueryCentres.estimate(e5, names)  # type: ignore[arg-type]
+    assert centres.languages() == {"th", "en"}
+    thai = e5.embed_queries(["ท่าเทียบเรือ", "ปั้นจั่นหน้าท่า"]).mean(axis=0)  # type: ignore[attr-defined]
+    query = e5.embed_queries(["อัตราการใช้ท่าเทียบเรือ"])[0]  # type: ignore[attr-defined]
+    np.testing.assert_allclose(centres.centre(query, "th", 0.5), query - 0.5 * thai, atol=1e-5)
+    assert centres.centre(query, "th", 0.0) is query
+    assert centres.centre(query, "lo", 0.5) is query  # no centre for Lao: unchanged
+
+
+def test_dense_search_ranks_by_the_centred_query_vector(store: Store, e5: object) -> None:
+    settings = SearchSettings(language_calibration="off", query_centring=0.5)
+    retriever = Retriever(store, e5, settings)  # type: ignore[arg-type]
+    thai = "อัตราการใช้ท่าเทียบเรือ คืออะไร"
+    hits = retriever.search(thai, k=10, mode="dense").hits
+    vector = e5.embed_queries([thai])[0]  # type: ignore[attr-defined]
+    centres = retriever.centres()
+    assert centres is not None and "th" in centres.languages()
+    centred = dict(store.nearest(centres.centre(vector, "th", 0.5), 50))
+    plain = dict(store.nearest(vector, 50))
+    for hit in hits:
+        assert hit.score == pytest.approx(centred[hit.chunk.id])
+    assert any(abs(centred[h.chunk.id] - plain[h.chunk.id]) > 0.01 for h in hits)
+    assert Retriever(store, e5, SearchSettings(query_centring=0)).centres() is None  # type: ignore[arg-type]
+    english = "What is the berth occupancy ratio?"
+    plain_english = dict(store.nearest(e5.embed_queries([english])[0], 50))  # type: ignore[attr-defined]
+    for hit in retriever.search(english, k=10, mode="dense").hits:
+        assert hit.score == pytest.approx(plain_english[hit.chunk.id])  # English is not centred
