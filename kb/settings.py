@@ -174,7 +174,9 @@ class SearchSettings(BaseModel):
         description="Share of the question language's mean query direction (estimated from the "
         "glossary's names in that language) removed from the query vector before the dense search: "
         "lowers same-language and generic 'hub' chunks that sit near every query in that language. "
-        "0: off. 0.5 measured best on XQuAD cross-lingual (1 removes too much).",
+        "It is scaled by the share of the library not in that language (a library mostly in the "
+        "question's language is not centred). 0: off. 0.5 measured best on XQuAD cross-lingual "
+        "(1 removes too much).",
     )
     centring_languages: list[str] = Field(
         default_factory=lambda: ["zh", "vi", "th", "km", "lo", "ms", "fil", "de"],

@@ -252,7 +252,11 @@ class Retriever:
         """(chunk id, score) by calibrated score; languages come from the in-memory index."""
         centres = self.centres()
         if centres is not None and asked in self.settings.centring_languages:
-            vector = centres.centre(vector, asked, self.settings.query_centring)
+            # Less centring where more of the library is in the question's language: there, a
+            # document in that language is more likely the answer (XQuAD's five-language pool:
+            # top-5 0.977 with a flat 0.5, 0.987 without centring).
+            share = index.language_share.get(asked, 0.0)
+            vector = centres.centre(vector, asked, self.settings.query_centring * (1.0 - share))
         raw = dict(self.store.nearest(vector, self.settings.dense_depth, where.where()))
         method = self.settings.language_calibration
         if method == "off":
