@@ -102,6 +102,14 @@ def test_numbers_are_compared_without_separators() -> None:
     assert numbers_in("1.200.000 TEU, 3.5 days [2]") == {"1200000", "35"}
 
 
+def test_numbers_in_any_script_match_ascii_digits() -> None:
+    assert numbers_in("ឆ្នាំ ២០២២ (៨០%)") == {"2022", "80"}  # Khmer digits
+    assert numbers_in("ປີ ໒໐໑໙ · ๒๕ ตู้") == {"2019", "25"}  # Lao and Thai digits
+    source = _chunk("kpi.pdf", 3, "អត្រាកាន់កាប់ចំណត 80% ក្នុងឆ្នាំ 2022។")
+    result = verify("អត្រាកាន់កាប់ចំណត ៨០% ក្នុងឆ្នាំ ២០២២ [1]។", [source])
+    assert [c.n for c in result.citations] == [1]
+
+
 def test_quotes_are_verbatim_sentences_of_the_chunk() -> None:
     for chunk in CONTEXT:
         for quote in quotes(chunk):
