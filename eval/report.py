@@ -57,12 +57,29 @@ def breakdown_table(title: str, groups: Mapping[str, Mapping[str, Any]]) -> Tabl
     return table
 
 
+def attraction_table(figures: Mapping[str, Mapping[str, Any]]) -> Table:
+    """Per system: the language-attraction questions' R@1 and how often an own-language miss is first."""
+    table = Table(title="language attraction (answer only in another language than the question's)")
+    for column in ("system", "n", "R@1", "own-language miss first"):
+        table.add_column(column, justify="left" if column == "system" else "right")
+    for system, row in figures.items():
+        table.add_row(
+            system,
+            str(row["questions"]),
+            f"{row['recall@1']:.3f}",
+            f"{row['own_language_first']:.3f}",
+        )
+    return table
+
+
 def print_report(console: Console, report: Mapping[str, Any]) -> None:
-    """The systems table, then every non-empty breakdown."""
+    """The systems table, then every non-empty breakdown (and the attraction figures, if any)."""
     console.print(systems_table(report))
     for kind, groups in report["breakdown"].items():
         if groups:
             console.print(breakdown_table(kind, groups))
+    if report.get("attraction"):
+        console.print(attraction_table(report["attraction"]))
 
 
 def write_chart(report: Mapping[str, Any], path: Path) -> Path:

@@ -52,6 +52,7 @@ class Outcome:
     scores: Scores
     pairs: Mapping[str, Scores]
     ms: float
+    top_doc: str = ""  # the document of the first hit ("" when nothing was found)
 
 
 def to_filters(raw: Mapping[str, Any]) -> Filters | None:
@@ -131,7 +132,8 @@ def run_system(
         )
         ms = (time.perf_counter() - began) * 1000
         scores, pairs = judge(query, result.hits)
-        outcomes.append(Outcome(query, scores, pairs, ms))
+        top = result.hits[0].chunk.doc_id if result.hits else ""
+        outcomes.append(Outcome(query, scores, pairs, ms, top))
         if number % 200 == 0:
             logger.info("%s: %d/%d queries", system, number, len(queries))
     return outcomes
@@ -212,14 +214,17 @@ def evaluate_project(
         syncer.sync(settings.library.root, progress)
     retriever = Retriever(store, embedder, settings.search, translator=translator)
     records = store.documents()
-    queries = tag_attraction(
-        queries, {doc: str(r.meta.get("language", "")) for doc, r in records.items()}
-    )
+    languages = {doc: str(r.meta.get("language", "")) for doc, r in records.items()}
+    queries = tag_attraction(queries, languages)
     by_system = {
         system: run_system(retriever, queries, system, project_judge) for system in systems
     }
     facts = {"passages": len(records), "chunks": store.count(), "store": store.location}
-    return build_report(by_system, facts, time.perf_counter() - began, embedder.name)
+    report = build_report(by_system, facts, time.perf_counter() - began, embedder.name)
+    report["attraction"] = {
+        system: attraction(outcomes, languages) for system, outcomes in by_system.items()
+    }
+    return report
 
 
 def tag_attraction(queries: Sequence[EvalQuery], languages: Mapping[str, str]) -> list[EvalQuery]:
@@ -236,6 +241,26 @@ def tag_attraction(queries: Sequence[EvalQuery], languages: Mapping[str, str]) -
         return bool(query.gold) and query.language in held and query.language not in gold
 
     return [replace(q, types=(*q.types, ATTRACTION)) if exposed(q) else q for q in queries]
+
+
+def attraction(outcomes: Sequence[Outcome], languages: Mapping[str, str]) -> dict[str, Any]:
+    """On the questions exposed to language attraction: their R@1, and how often attraction wins.
+
+    `own_language_first` is the share whose first hit is a wrong document in the question's own
+    language: R@1 counts every kind of miss, this counts the one the correction is for.
+    """
+    exposed = [o for o in outcomes if ATTRACTION in o.query.types and o.query.answerable]
+    attracted = [
+        o
+        for o in exposed
+        if o.scores["recall@1"] == 0 and languages.get(o.top_doc) == o.query.language
+    ]
+    count = max(len(exposed), 1)
+    return {
+        "questions": len(exposed),
+        "recall@1": round(sum(o.scores["recall@1"] for o in exposed) / count, 4),
+        "own_language_first": round(len(attracted) / count, 4),
+    }
 
 
 def summary(outcomes: Sequence[Outcome], latency: bool = True) -> dict[str, Any]:

@@ -180,3 +180,26 @@ def test_questions_exposed_to_language_attraction_are_tagged() -> None:
     )
     assert [q.qid for q in tagged if ATTRACTION in q.types] == ["vi-en", "en-th"]
     assert all(q.types[0] == "single" for q in tagged)
+
+
+def test_attraction_counts_only_a_wrong_first_hit_in_the_questions_own_language() -> None:
+    from eval.datasets import EvalQuery, GoldEntry
+    from eval.retrieval import ATTRACTION, Outcome, attraction
+
+    def outcome(language: str, r1: float, top: str, types: tuple[str, ...] = (ATTRACTION,)):
+        gold = (GoldEntry("en/kpi.pdf", frozenset({1}), frozenset()),)
+        query = EvalQuery(f"{language}-{top}", "?", language, gold, types=types)
+        return Outcome(query, {"recall@1": r1}, {}, 1.0, top)
+
+    languages = {"en/kpi.pdf": "en", "en/other.pdf": "en", "vi/cang.pdf": "vi"}
+    figures = attraction(
+        [
+            outcome("vi", 1.0, "en/kpi.pdf"),  # found
+            outcome("vi", 0.0, "vi/cang.pdf"),  # drawn to its own language: counts
+            outcome("vi", 0.0, "en/other.pdf"),  # a miss, but not attraction
+            outcome("vi", 0.0, ""),  # nothing found
+            outcome("vi", 0.0, "vi/cang.pdf", types=("single",)),  # not exposed: ignored
+        ],
+        languages,
+    )
+    assert figures == {"questions": 4, "recall@1": 0.25, "own_language_first": 0.25}
