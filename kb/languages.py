@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 
@@ -56,6 +57,12 @@ SCRIPT_RANGES = {
 }
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LETTER = re.compile(r"\w", re.UNICODE)
+# Every Unicode decimal digit (category Nd) to its ASCII digit, for str.translate.
+_ASCII_DIGITS = {
+    code: str(unicodedata.decimal(chr(code)))
+    for code in range(sys.maxunicode + 1)
+    if unicodedata.category(chr(code)) == "Nd"
+}
 # Sentence ends: Latin/CJK punctuation, Khmer khan, Lao/Thai have no full stop (spaces mark clauses).
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；។៕])\s+|(?<=[。！？])|\n{2,}")
 _SPACE_SPLIT_SCRIPTS = ("th", "lo")
@@ -190,6 +197,16 @@ def words(text: str) -> list[str]:
     return out
 
 
+def ascii_digits(text: str) -> str:
+    """`text` with the decimal digits of every script (Thai ๘๐, Khmer ២០២២, Lao ໒໐) as ASCII ones."""
+    return text.translate(_ASCII_DIGITS)
+
+
 def lexical_tokens(text: str) -> list[str]:
-    """Lower-cased words for lexical search (BM25), punctuation dropped."""
-    return [w.lower() for w in words(text) if _LETTER.search(w)]
+    """Lower-cased words for lexical search (BM25), punctuation dropped.
+
+    Digits are read as ASCII first: a year or a figure is the one word a Khmer or Lao question
+    shares with an English page, and ២០១៧ must match 2017 (as one token: the Lao segmenter
+    splits a run of Lao digits).
+    """
+    return [w.lower() for w in words(ascii_digits(text)) if _LETTER.search(w)]

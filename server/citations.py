@@ -9,21 +9,13 @@ left without a citation gets the best-supporting chunk when the support is high,
 from __future__ import annotations
 
 import re
-import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kb.languages import detect_language, lexical_tokens, split_sentences
+from kb.languages import ascii_digits, detect_language, lexical_tokens, split_sentences
 from kb.types import Chunk, Citation
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;，、]\s*\d+)*)\]")
-# Every Unicode decimal digit (Nd) to its ASCII digit; str.translate takes code points.
-_ASCII_DIGITS = {
-    code: str(unicodedata.decimal(chr(code)))
-    for code in range(sys.maxunicode + 1)
-    if unicodedata.category(chr(code)) == "Nd"
-}
 _NUMBER = re.compile(r"\d+(?:[.,\s]\d{3}(?!\d))*(?:[.,]\d+)?")
 _SENTENCE = re.compile(r"(?<=[.!?。！？។])\s+|(?<=[。！？])|\n+")
 _END = ".!?。！？។:：;；"
@@ -90,7 +82,7 @@ def numbers_in(text: str) -> set[str]:
     the source's 2022 or 25.
     """
     flat = " ".join(strip_markers(text).split())  # the same runs of digits however text was wrapped
-    return {re.sub(r"\D", "", n).translate(_ASCII_DIGITS) for n in _NUMBER.findall(flat)}
+    return {ascii_digits(re.sub(r"\D", "", n)) for n in _NUMBER.findall(flat)}
 
 
 def numbers_ok(claim: str, source: str) -> bool:

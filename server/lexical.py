@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.languages import lexical_tokens
+from kb.languages import ascii_digits, lexical_tokens
 from kb.store import MetaFilter, StoredChunk
 from server.fusion import top_indices
 
@@ -59,7 +59,8 @@ class LexicalIndex:
         self.rows: list[StoredChunk] = list(rows)
         self.by_id = {row.id: row for row in self.rows}
         self._bm25: Any = bm25s.BM25(k1=k1, b=b)
-        corpus = [row.tokens.split() or [""] for row in self.rows]
+        # Stores written before digits were read as ASCII at ingest are read the same way here.
+        corpus = [ascii_digits(row.tokens).split() or [""] for row in self.rows]
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._masks: dict[str, np.ndarray] = {}

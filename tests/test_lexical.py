@@ -97,3 +97,30 @@ def test_expansion_tokens_weigh_less_than_the_query() -> None:
     hits = index.search(["岸电"], 5, expansion=["shore", "power"], expansion_weight=0.5)
     assert [h.id for h in hits] == ["zh", "en"]
     assert hits[1].score < hits[0].score
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ឆ្នាំ ២០១៧ ដល់ ៨០%", ["ឆ្នាំ", "2017", "ដល់", "80"]),  # Khmer digits
+        ("ในปี ๒๕๖๕ มี ๘๐ ตัน", ["ใน", "ปี", "2565", "มี", "80", "ตัน"]),  # Thai digits
+        ("ປີ ໒໐໑໗", ["ປີ", "2017"]),  # Lao digits: one number, not split by the segmenter
+    ],
+)
+def test_digits_of_any_script_are_ascii_tokens(text: str, expected: list[str]) -> None:
+    assert lexical_tokens(text) == expected
+
+
+def test_a_khmer_question_matches_an_english_page_by_its_numbers() -> None:
+    rows = [
+        StoredChunk(
+            "2017",
+            "en/a",
+            " ".join(lexical_tokens("At 80% occupancy in 2017 ships waited 14.9 hours")),
+        ),
+        StoredChunk("2019", "en/b", " ".join(lexical_tokens("In 2019 the berth handled 90 calls"))),
+        # Written by an older ingest, before digits were read as ASCII: read the same way now.
+        StoredChunk("old", "km/c", "ឆ្នាំ ២០១៧ ៨០"),
+    ]
+    hits = LexicalIndex(rows).search(lexical_tokens("ឆ្នាំ ២០១៧ ៨០% ម៉ោង"), depth=5)
+    assert {h.id for h in hits} == {"2017", "old"}
