@@ -57,12 +57,6 @@ SCRIPT_RANGES = {
 }
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LETTER = re.compile(r"\w", re.UNICODE)
-# Every Unicode decimal digit (category Nd) to its ASCII digit, for str.translate.
-_ASCII_DIGITS = {
-    code: str(unicodedata.decimal(chr(code)))
-    for code in range(sys.maxunicode + 1)
-    if unicodedata.category(chr(code)) == "Nd"
-}
 # Sentence ends: Latin/CJK punctuation, Khmer khan, Lao/Thai have no full stop (spaces mark clauses).
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；។៕])\s+|(?<=[。！？])|\n{2,}")
 _SPACE_SPLIT_SCRIPTS = ("th", "lo")
@@ -197,9 +191,23 @@ def words(text: str) -> list[str]:
     return out
 
 
+@functools.cache
+def _ascii_digit_table() -> dict[int, str]:
+    """Every Unicode decimal digit (category Nd) to its ASCII digit, for str.translate.
+
+    Built on first use, not at import: scanning every code point takes about 0.2 s, and every
+    process (each ingest worker too) imports this module.
+    """
+    return {
+        code: str(unicodedata.decimal(chr(code)))
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) == "Nd"
+    }
+
+
 def ascii_digits(text: str) -> str:
     """`text` with the decimal digits of every script (Thai ๘๐, Khmer ២០២២, Lao ໒໐) as ASCII ones."""
-    return text.translate(_ASCII_DIGITS)
+    return text.translate(_ascii_digit_table())
 
 
 def lexical_tokens(text: str) -> list[str]:
