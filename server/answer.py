@@ -14,6 +14,7 @@ from kb.embedder import Embedder
 from kb.languages import LANGUAGES, detect_language, lexical_tokens
 from kb.settings import AnswerSettings
 from kb.types import Answer, Chunk, Done, Event, Filters, Hit, Sources, Token
+from server.asks import answers_figure
 from server.citations import (
     Verified,
     lexical_support,
@@ -283,6 +284,9 @@ class Asker:
         verified, backend = None, self.backend
         if not refused:
             verified, backend = yield from self._generate(standalone, language, hits, clock)
+        if verified is not None and verified.text and not answers_figure(verified.text, standalone):
+            logger.info("the question asks for a figure and the answer states none: refusing")
+            verified = None
         clock.mark("total_ms")
         timings = {**clock.laps, "relevance": score}
         if verified is None or not verified.text:  # nothing relevant, or nothing survived checks
@@ -310,7 +314,7 @@ class Asker:
                 # A loop or the question said back is a failed generation, not an answer.
                 logger.info("the LLM looped or repeated the question; answering extractively")
             elif text:  # the LLM answered: what it says without a verified citation is not kept
-                verified = verify(text, chunks, EmbeddingScorer(self.embedder))
+                verified = verify(text, chunks, EmbeddingScorer(self.embedder), given=question)
                 clock.mark("verify_ms")
                 verified = self._in_language(verified, language)
                 clock.mark("language_ms")
@@ -319,7 +323,7 @@ class Asker:
                 logger.info("the LLM failed or timed out; answering extractively")
         text = extract(question, chunks, self.embedder, query=self._query_vector(question))
         clock.laps.setdefault("first_token_ms", (time.perf_counter() - clock.start) * 1000)
-        verified = verify(text, chunks)  # verbatim sentences: lexical support is enough
+        verified = verify(text, chunks, given=question)  # verbatim sentences: lexical is enough
         yield Token(verified.text)
         clock.mark("generate_ms")
         if self.llm is None:

@@ -1,7 +1,9 @@
 """Citations the code owns: parse [n] markers, check each against its chunk, drop what is unsupported.
 
 Pure functions. A citation survives only when its number was in the context, the cited chunk
-supports the sentence (a scorer, lexical by default) and holds every number the sentence states,
+supports the sentence (a scorer, lexical by default; half the support suffices when the chunk holds
+figures the sentence states beyond the question's) and holds every number and name the sentence
+states (its document's title, event and year count as held),
 and its quote (the chunk's best-supporting sentence) is verbatim in the chunk. A factual sentence
 left without a citation gets the best-supporting chunk when the support is high, or is dropped.
 """
@@ -9,6 +11,7 @@ left without a citation gets the best-supporting chunk when the support is high,
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -108,10 +111,53 @@ def names_in(text: str) -> set[str]:
     return names
 
 
-def facts_ok(claim: str, source: str) -> bool:
-    """The claim states no number and no name that the source lacks."""
+def _fold(text: str) -> str:
+    """Lower-cased, without diacritics: Vietnamese "Cái Mép" and English "Cai Mep" compare equal."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _capitalised(text: str) -> set[str]:
+    """Latin words written with a capital past each sentence's first word, folded."""
+    found = set()
+    for sentence in _SENTENCE.split(strip_markers(text)):
+        found.update(_fold(w) for w in _LATIN_WORD.findall(sentence)[1:] if w[0].isupper())
+    return found
+
+
+def asked_names(claim: str, question: str) -> set[str]:
+    """Names the question gives that the claim repeats ("… Philippine Ports Authority …").
+
+    A claim about the entity the user asked about must come from a source that names it, in any
+    Latin-script language; German is left out, as it capitalises every noun.
+    """
+    if not question or detect_language(strip_markers(claim)) == "de":
+        return set()
+    asked = _capitalised(question) | {_fold(w) for w in _LATIN_WORD.findall(question)[:1]}
+    return _capitalised(claim) & asked
+
+
+def facts_ok(claim: str, source: str, given: str = "") -> bool:
+    """The claim states no number and no name that the source lacks.
+
+    With the question as `given`, the question's names that the claim repeats count too.
+    """
     flat = " ".join(source.split()).lower()
-    return numbers_ok(claim, source) and all(name in flat for name in names_in(claim))
+    if not numbers_ok(claim, source) or not all(name in flat for name in names_in(claim)):
+        return False
+    folded = _fold(flat)
+    return all(name in folded for name in asked_names(claim, given))
+
+
+def label(chunk: Chunk) -> str:
+    """The chunk's text with what the reader sees beside a citation: title, event, year, heading.
+
+    A claim may state the year or event the question names ("according to the 2022 conference
+    paper, …") when it is the cited document's own, though the page's text never repeats it.
+    """
+    parts = [chunk.meta.get(key) for key in ("title", "event", "year")]
+    extra = [str(p) for p in (*parts, chunk.heading) if p]
+    return "\n".join([chunk.text, *extra])
 
 
 def lexical_support(claim: str, candidates: Sequence[str]) -> list[float]:
@@ -161,24 +207,44 @@ def best_quote(claim: str, chunk: Chunk, scorer: Scorer = lexical_support) -> tu
     return candidates[shown], max(scores[best], whole)
 
 
+def figure_evidence(claim: str, source: str, given: str = "") -> bool:
+    """The claim states figures of its own (not the question's) and the source holds every one.
+
+    A figure found in the cited text is evidence that survives translation, where word overlap
+    and embedding similarity between a Chinese claim and an English source stay low.
+    """
+    own = numbers_in(claim) - numbers_in(given)
+    return bool(own) and numbers_ok(claim, source)
+
+
+def _floor(claim: str, chunk: Chunk, floor: float, given: str) -> float:
+    """The support a citation needs: half as much when the chunk holds the claim's own figures."""
+    return floor / 2 if figure_evidence(claim, label(chunk), given) else floor
+
+
 def _cite(
-    claim: str, n: int, context: Sequence[Chunk], scorer: Scorer, floor: float
+    claim: str, n: int, context: Sequence[Chunk], scorer: Scorer, floor: float, given: str = ""
 ) -> Citation | None:
     chunk = context[n - 1]
     quote, support = best_quote(claim, chunk, scorer)
-    if support < floor or not facts_ok(claim, chunk.text) or not contains(chunk.text, quote):
+    if (
+        support < _floor(claim, chunk, floor, given)
+        or not facts_ok(claim, label(chunk), given)
+        or not contains(chunk.text, quote)
+    ):
         return None
     return Citation(n=n, doc_id=chunk.doc_id, page=chunk.page, quote=quote)
 
 
 def _best_citation(
-    claim: str, context: Sequence[Chunk], scorer: Scorer, floor: float
+    claim: str, context: Sequence[Chunk], scorer: Scorer, floor: float, given: str = ""
 ) -> Citation | None:
-    best, best_support = None, floor
+    best, best_margin = None, 0.0
     for n, chunk in enumerate(context, start=1):
         quote, support = best_quote(claim, chunk, scorer)
-        if support >= best_support and facts_ok(claim, chunk.text):
-            best, best_support = Citation(n, chunk.doc_id, chunk.page, quote), support
+        margin = support - _floor(claim, chunk, floor, given)
+        if margin >= best_margin and facts_ok(claim, label(chunk), given):
+            best, best_margin = Citation(n, chunk.doc_id, chunk.page, quote), margin
     return best
 
 
@@ -203,8 +269,12 @@ def verify(
     scorer: Scorer = lexical_support,
     keep: float = 0.3,
     attach: float = 0.6,
+    given: str = "",
 ) -> Verified:
-    """Keep the citations the context supports; re-attach or drop factual sentences left bare."""
+    """Keep the citations the context supports; re-attach or drop factual sentences left bare.
+
+    `given` is the question: figures it states are not evidence that a source supports a claim.
+    """
     sentences: list[str] = []
     citations: dict[tuple[int, str], Citation] = {}
     dropped: list[str] = []
@@ -213,14 +283,16 @@ def verify(
         valid = []
         for n in claim.cited:
             citation = (
-                _cite(claim.text, n, context, scorer, keep) if 1 <= n <= len(context) else None
+                _cite(claim.text, n, context, scorer, keep, given)
+                if 1 <= n <= len(context)
+                else None
             )
             (valid.append(citation) if citation else removed.append(n))
         if not valid and is_factual(claim.text):
             # A sentence the model cited with the wrong number moves to the source that passes
             # the same test a right citation passes; a sentence it left bare needs more support.
             floor = keep if claim.cited else attach
-            best = _best_citation(claim.text, context, scorer, floor)
+            best = _best_citation(claim.text, context, scorer, floor, given)
             valid = [best] if best else []
         if not valid and is_factual(claim.text):
             dropped.append(claim.text)

@@ -296,3 +296,21 @@ def test_an_echoed_question_falls_back_to_the_cited_extractive_answer(
     assert not answer.refused and answer.citations
     assert "70" in answer.text  # the source's sentence, kept since its rewrite was unusable
     assert len(llm.prompts) == 2 and "Vietnamese" in llm.prompts[1][0]["content"]
+
+
+def test_an_answer_that_gives_no_figure_to_a_figure_question_is_a_refusal(
+    library: Store, e5: object
+) -> None:
+    question = "How many days did import dwell time fall to after the appointment system started?"
+    # A neighbouring fact, cited and verified, that leaves the question's figure out.
+    beside = ScriptedLLM(
+        "Container dwell time is the number of days a container stays in the yard [1]."
+    )
+    answer, _ = _asker(library, e5, beside).ask(question)
+    assert answer.refused and answer.text == REFUSALS["en"] and answer.citations == ()
+    # The same cited sentence does answer a question that asks for no figure.
+    answer, _ = _asker(library, e5, beside).ask("What does container dwell time measure?")
+    assert not answer.refused and answer.citations
+    given = ScriptedLLM("Average import dwell time fell from 5.2 days to 3.5 days [1].")
+    answer, _ = _asker(library, e5, given).ask(question)
+    assert not answer.refused and "3.5" in answer.text and answer.citations

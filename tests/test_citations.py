@@ -171,3 +171,55 @@ def test_a_name_the_source_never_states_voids_the_citation() -> None:
         "Ships bound for Atlantis always pay double port dues [2].", [CONTEXT[0], dues]
     )
     assert verified.text == "" and verified.citations == ()
+
+
+def test_the_cited_documents_year_and_title_count_as_held_by_the_source() -> None:
+    from dataclasses import replace
+
+    from server.citations import label
+
+    paper = replace(
+        CONTEXT[1],
+        meta={"title": "Truck appointments at the Port of Example", "year": 2021},
+        heading="Results",
+    )
+    claim = "According to the 2021 paper, dwell time fell from 5.2 days to 3.5 days [1]."
+    kept = verify(claim, [paper])
+    assert [c.n for c in kept.citations] == [1] and kept.citations[0].quote in paper.text
+    assert "2021" in label(paper) and "Results" in label(paper)
+    # Without the catalog year the same claim states a number its source lacks.
+    assert verify(claim, [CONTEXT[1]]).citations == ()
+
+
+def test_a_figure_the_source_holds_halves_the_support_a_claim_needs() -> None:
+    beirut = _chunk("beirut.md", 1, "About 2,750 tonnes of ammonium nitrate exploded in 2020.")
+    weak = lambda claim, candidates: [0.2 for _ in candidates]  # noqa: E731 - between 0.15 and 0.3
+    question = "贝鲁特港2020年爆炸的硝酸铵大约有多少吨？"
+    kept = verify("爆炸的硝酸铵大约有2,750吨 [1]。", [beirut], weak, given=question)
+    assert [c.n for c in kept.citations] == [1] and "2,750" in kept.citations[0].quote
+    # A figure the source lacks voids the citation whatever the support ...
+    assert verify("爆炸的硝酸铵大约有3,000吨 [1]。", [beirut], weak, given=question).citations == ()
+    # ... and the question's own figure, said back, is no evidence: the full support is needed.
+    assert verify("爆炸发生在2020年 [1]。", [beirut], weak, given=question).citations == ()
+    assert verify("爆炸发生在2020年 [1]。", [beirut], weak).citations != ()
+
+
+def test_a_name_the_question_gives_must_be_in_the_source_that_a_claim_cites() -> None:
+    from server.citations import asked_names
+
+    fal = _chunk("fal.pptx", 1, "Maritime single window: mandatory since 1 January 2024.")
+    question = "Ano ang itinakdang deadline ng Philippine Ports Authority para sa single window?"
+    claim = (
+        "Ang deadline ng Philippine Ports Authority para sa single window ay 1 January 2024 [1]."
+    )
+    assert asked_names(claim, question) == {"philippine", "ports", "authority"}
+    assert verify(claim, [fal], given=question).citations == ()
+    # The same claim without the question's entity is what the source says.
+    plain = "Ang single window ay mandatory since 1 January 2024 [1]."
+    assert [c.n for c in verify(plain, [fal], given=question).citations] == [1]
+    # Names compare without diacritics: a Vietnamese claim cites an English source.
+    caimep = _chunk("caimep.md", 1, "Berth occupancy at Cai Mep reached 76% in 2020.")
+    vi = "Năm 2020, tỷ lệ sử dụng bến tại Cái Mép là 76% [1]."
+    assert verify(
+        vi, [caimep], given="Tỷ lệ sử dụng bến ở Cái Mép năm 2020 là bao nhiêu?"
+    ).citations
