@@ -105,9 +105,7 @@ def names_in(text: str) -> set[str]:
     plain = strip_markers(text)
     names = {w.lower() for w in _ACRONYM.findall(plain)}
     if detect_language(plain) == "en":
-        for sentence in _SENTENCE.split(plain):
-            words = _LATIN_WORD.findall(sentence)
-            names.update(w.lower() for w in words[1:] if w[0].isupper())
+        names.update(w.lower() for w in _capitalised(plain))
     return names
 
 
@@ -118,10 +116,10 @@ def _fold(text: str) -> str:
 
 
 def _capitalised(text: str) -> set[str]:
-    """Latin words written with a capital past each sentence's first word, folded."""
+    """Latin words written with a capital past each sentence's first word."""
     found = set()
     for sentence in _SENTENCE.split(strip_markers(text)):
-        found.update(_fold(w) for w in _LATIN_WORD.findall(sentence)[1:] if w[0].isupper())
+        found.update(w for w in _LATIN_WORD.findall(sentence)[1:] if w[0].isupper())
     return found
 
 
@@ -133,8 +131,8 @@ def asked_names(claim: str, question: str) -> set[str]:
     """
     if not question or detect_language(strip_markers(claim)) == "de":
         return set()
-    asked = _capitalised(question) | {_fold(w) for w in _LATIN_WORD.findall(question)[:1]}
-    return _capitalised(claim) & asked
+    asked = {_fold(w) for w in _capitalised(question) | set(_LATIN_WORD.findall(question)[:1])}
+    return {_fold(w) for w in _capitalised(claim)} & asked
 
 
 def facts_ok(claim: str, source: str, given: str = "") -> bool:
@@ -207,28 +205,13 @@ def best_quote(claim: str, chunk: Chunk, scorer: Scorer = lexical_support) -> tu
     return candidates[shown], max(scores[best], whole)
 
 
-def figure_evidence(claim: str, source: str, given: str = "") -> bool:
-    """The claim states figures of its own (not the question's) and the source holds every one.
-
-    A figure found in the cited text is evidence that survives translation, where word overlap
-    and embedding similarity between a Chinese claim and an English source stay low.
-    """
-    own = numbers_in(claim) - numbers_in(given)
-    return bool(own) and numbers_ok(claim, source)
-
-
-def _floor(claim: str, chunk: Chunk, floor: float, given: str) -> float:
-    """The support a citation needs: half as much when the chunk holds the claim's own figures."""
-    return floor / 2 if figure_evidence(claim, label(chunk), given) else floor
-
-
 def _cite(
     claim: str, n: int, context: Sequence[Chunk], scorer: Scorer, floor: float, given: str = ""
 ) -> Citation | None:
     chunk = context[n - 1]
     quote, support = best_quote(claim, chunk, scorer)
     if (
-        support < _floor(claim, chunk, floor, given)
+        support < floor
         or not facts_ok(claim, label(chunk), given)
         or not contains(chunk.text, quote)
     ):
@@ -239,12 +222,11 @@ def _cite(
 def _best_citation(
     claim: str, context: Sequence[Chunk], scorer: Scorer, floor: float, given: str = ""
 ) -> Citation | None:
-    best, best_margin = None, 0.0
+    best, best_support = None, floor
     for n, chunk in enumerate(context, start=1):
         quote, support = best_quote(claim, chunk, scorer)
-        margin = support - _floor(claim, chunk, floor, given)
-        if margin >= best_margin and facts_ok(claim, label(chunk), given):
-            best, best_margin = Citation(n, chunk.doc_id, chunk.page, quote), margin
+        if support >= best_support and facts_ok(claim, label(chunk), given):
+            best, best_support = Citation(n, chunk.doc_id, chunk.page, quote), support
     return best
 
 
@@ -273,17 +255,22 @@ def verify(
 ) -> Verified:
     """Keep the citations the context supports; re-attach or drop factual sentences left bare.
 
-    `given` is the question: figures it states are not evidence that a source supports a claim.
+    A claim that states figures of its own (not the question's, `given`) needs half the support:
+    the cited chunk must hold every figure (`facts_ok`), and a figure is evidence that survives
+    translation, where word overlap and embedding similarity between a Chinese claim and an
+    English source stay low.
     """
+    asked = numbers_in(given)
     sentences: list[str] = []
     citations: dict[tuple[int, str], Citation] = {}
     dropped: list[str] = []
     removed: list[int] = []
     for claim in parse(answer):
+        scale = 0.5 if numbers_in(claim.text) - asked else 1.0
         valid = []
         for n in claim.cited:
             citation = (
-                _cite(claim.text, n, context, scorer, keep, given)
+                _cite(claim.text, n, context, scorer, keep * scale, given)
                 if 1 <= n <= len(context)
                 else None
             )
@@ -291,7 +278,7 @@ def verify(
         if not valid and is_factual(claim.text):
             # A sentence the model cited with the wrong number moves to the source that passes
             # the same test a right citation passes; a sentence it left bare needs more support.
-            floor = keep if claim.cited else attach
+            floor = (keep if claim.cited else attach) * scale
             best = _best_citation(claim.text, context, scorer, floor, given)
             valid = [best] if best else []
         if not valid and is_factual(claim.text):
