@@ -3,11 +3,14 @@
 Per question: was the answer in the asker's language, does every citation hold (its number was in
 the context and its quote is verbatim in that chunk, on the cited page), is a gold page cited, how
 many key facts the answer states, refusals, and latency. The refusal threshold is calibrated from
-the same run: the relevance of each question's best chunk, unanswerable versus answerable.
+the same run: the relevance of each question's best chunk, unanswerable versus answerable, on top
+of the refusals the pipeline makes itself after generation.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import statistics
 import unicodedata
@@ -166,19 +169,40 @@ def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     }
 
 
-def calibrate(outcomes: Sequence[Outcome]) -> dict[str, float | None]:
-    """The relevance threshold that refuses most unanswerable questions with ≤10% false refusals."""
-    good = sorted(o.relevance for o in outcomes if o.answerable)
-    bad = [o.relevance for o in outcomes if not o.answerable]
+def calibrate(outcomes: Sequence[Outcome], floor: float = -1.0) -> dict[str, float | None]:
+    """The relevance threshold that, on top of the pipeline's own refusals, refuses best.
+
+    A question is refused at threshold t when its relevance is under t or the pipeline refused it
+    anyway (the LLM said the sources do not cover it, or nothing survived verification). The
+    threshold refuses most unanswerable questions within 10% false refusals; when the pipeline
+    alone already refuses more answerable questions than that, the threshold adds refusals only
+    where they separate (most correct minus false refusals; the lowest such threshold on ties).
+    `floor` is the threshold the outcomes were run at: below it, what generation would have done
+    is unknown, so no lower threshold is offered (run with --threshold -1 to calibrate freely; a
+    cosine is never under -1, so -1 refuses on relevance only when nothing was found).
+    Thresholds are offered halfway between neighbouring relevances, not on one question's value.
+    """
+    good = [o for o in outcomes if o.answerable]
+    bad = [o for o in outcomes if not o.answerable]
     if not good or not bad:
         return {"threshold": None, "correct_refusals": None, "false_refusals": None}
-    best = (0.0, 0.0, good[0])
-    for threshold in sorted({*good, *bad}):
-        false = sum(r < threshold for r in good) / len(good)
-        correct = sum(r < threshold for r in bad) / len(bad)
-        if false <= MAX_FALSE_REFUSALS and (correct, -false) > best[:2]:
-            best = (correct, -false, threshold)
-    return {"threshold": best[2], "correct_refusals": best[0], "false_refusals": -best[1]}
+
+    def rates(threshold: float) -> tuple[float, float]:
+        def refused(o: Outcome) -> bool:
+            return o.refused or o.relevance < threshold
+
+        return sum(map(refused, bad)) / len(bad), sum(map(refused, good)) / len(good)
+
+    seen = sorted({o.relevance for o in outcomes if math.isfinite(o.relevance)})
+    halfway = [(low + high) / 2 for low, high in itertools.pairwise(seen)]
+    candidates = [floor, *(t for t in halfway if t > floor)]
+    scored = [(threshold, *rates(threshold)) for threshold in candidates]
+    within = [row for row in scored if row[2] <= MAX_FALSE_REFUSALS]
+    if within:  # most correct refusals, then fewest false ones, then the lowest threshold
+        threshold, correct, false = max(within, key=lambda r: (r[1], -r[2], -r[0]))
+    else:
+        threshold, correct, false = max(scored, key=lambda r: (r[1] - r[2], -r[0]))
+    return {"threshold": threshold, "correct_refusals": correct, "false_refusals": false}
 
 
 def apply_threshold(outcomes: Sequence[Outcome], threshold: float) -> list[Outcome]:
@@ -212,13 +236,19 @@ def figures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     }
 
 
-def report(outcomes: Sequence[Outcome], threshold: float | None = None) -> dict[str, Any]:
-    """Figures as run, the calibration, figures at the calibrated (or given) threshold, every outcome."""
-    calibration = calibrate(outcomes)
+def report(
+    outcomes: Sequence[Outcome], ran_at: float, threshold: float | None = None
+) -> dict[str, Any]:
+    """Figures as run, the calibration, figures at its (or a given) threshold, every outcome.
+
+    `ran_at` is the refusal threshold the outcomes were run at.
+    """
+    calibration = calibrate(outcomes, floor=ran_at)
     chosen = threshold if threshold is not None else calibration["threshold"]
     at = figures(apply_threshold(outcomes, chosen)) if chosen is not None else None
     return {
         **figures(outcomes),
+        "ran_at_threshold": ran_at,
         "calibration": calibration,
         "at_threshold": {"threshold": chosen, **at} if at else None,
         "outcomes": [asdict(o) for o in outcomes],
@@ -247,23 +277,28 @@ def evaluate_backends(
     for name in backends:
         answer_settings = settings.answer.model_copy(update={"backend": name})
         asker = open_asker(settings.model_copy(update={"answer": answer_settings}))
+        ran_at = answer_settings.refusal_threshold
         if name != "extractive" and asker.llm is None:
             out["skipped"][name] = "no LLM configured or installed (run `portwise models`)"
             continue
 
-        def tick(done: list[Outcome], backend: str = name) -> None:
+        def tick(done: list[Outcome], backend: str = name, ran_at: float = ran_at) -> None:
             console.print(f"{backend}: {len(done)}/{len(queries)} questions", highlight=False)
             if checkpoint:
-                checkpoint({**out, "backends": {**out["backends"], backend: report(done)}})
+                checkpoint({**out, "backends": {**out["backends"], backend: report(done, ran_at)}})
 
         outcomes = run_questions(asker, queries, facts, tick)
-        out["backends"][name] = report(outcomes)
+        out["backends"][name] = report(outcomes, ran_at)
         out["backends"][name]["settings"] = answer_settings.model_dump(exclude={"api_key"})
     return out
 
 
 def calibrate_questions(asker: Asker, queries: Sequence[EvalQuery]) -> dict[str, Any]:
-    """Calibrate the refusal threshold on relevance alone (no generation): every question, fast."""
+    """Calibrate the refusal threshold on relevance alone (no generation): every question, fast.
+
+    It cannot see the refusals generation makes, so it spends the whole false-refusal budget on
+    relevance; the threshold `evaluate_backends` calibrates from a run at --threshold -1 does not.
+    """
     outcomes = []
     for query in queries:
         relevance = asker.relevance(query.text, to_filters(query.filters))

@@ -12,7 +12,7 @@ import numpy as np
 
 from kb.embedder import Embedder, sparse_head
 from kb.errors import PortwiseError
-from kb.languages import detect_language, lexical_tokens
+from kb.languages import detect_language, latin_words, lexical_tokens, query_terms
 from kb.settings import SearchSettings
 from kb.store import MetaFilter, Store
 from kb.types import Chunk, DocumentRecord, Filters, Hit
@@ -175,7 +175,8 @@ class Retriever:
         """The `k` best chunks for `query` among those `filters` keep.
 
         With `translate` (and a translator that takes the query's language), the query's English
-        translation runs the same legs again (`dense_en`, `lexical_en`), fused with the original's.
+        translation runs the same legs again (`dense_en`, `lexical_en`), fused with the original's;
+        a Khmer or Lao question's `anchors` do too (`dense_anchor`, `lexical_anchor`).
         """
         if not query.strip():
             raise EmptyQueryError("the query is empty; type a question or some keywords")
@@ -193,12 +194,17 @@ class Retriever:
         if translate and self.translator is not None:
             english = self.translator.english(query, asked)
             clock.lap("translate_ms")
-        if english:
-            self._run_legs(english, "en", mode, where, index, legs, suffix="_en")
-            share = self.settings.translation_weight
-            weights["dense_en"] = share * weights["dense"]
-            weights["lexical_en"] = share * self._weights("en", index)["lexical"]
-            clock.lap("translated_ms")
+        anchors = self.anchors(query, asked) if mode == "hybrid" else ""
+        english_queries = {  # suffix: (English words for the question, fusion share, timing)
+            "_anchor": (anchors, self.settings.anchor_weight, "anchor_ms"),
+            "_en": (english or "", self.settings.translation_weight, "translated_ms"),
+        }
+        for suffix, (text, share, lap) in english_queries.items():
+            if text:  # the same legs again, fused at a share of the question's own
+                self._run_legs(text, "en", mode, where, index, legs, suffix=suffix)
+                weights[f"dense{suffix}"] = share * weights["dense"]
+                weights[f"lexical{suffix}"] = share * self._weights("en", index)["lexical"]
+                clock.lap(lap)
         hits = self._fuse(legs.rankings, legs.scores, chunks, index, k, weights, legs.item_weights)
         clock.lap("fuse_ms")
         return SearchResult(query=query, hits=hits, timings=clock.timings(), translation=english)
@@ -246,6 +252,23 @@ class Retriever:
             legs.scores["sparse"] = {rows[i].id: score for i, score in found}
             lap("sparse_ms")
 
+    def anchors(self, query: str, language: str) -> str:
+        """The question's words that cross into English unchanged, as one query ("" when not wanted).
+
+        They are its Latin-script words (names, codes, acronyms) and the English names of the
+        glossary terms it names. For Khmer and Lao questions the embedder's cross-lingual match is weak (question set, Lao
+        dense R@1 0.167) and the local LLM's translations are wrong, while an English page shares
+        exactly these words with the question; searched as their own query, they are not drowned
+        by the question's own-language words in the lexical leg's normalisation.
+        """
+        if language not in self.settings.anchor_languages or self.settings.anchor_weight <= 0:
+            return ""
+        words = latin_words(query)
+        glossary = self.glossary
+        for term in glossary.find(query, lexical_tokens(query)) if glossary else []:
+            words.extend(term.names.get("en", ())[:1])
+        return " ".join(dict.fromkeys(words))
+
     def _dense(
         self, asked: str, vector: np.ndarray, where: MetaFilter, index: SearchIndex
     ) -> list[tuple[str, float]]:
@@ -271,11 +294,10 @@ class Retriever:
         return sorted(calibrated.items(), key=lambda item: -item[1])
 
     def _lexical(self, query: str, where: MetaFilter, index: SearchIndex) -> list[LexicalHit]:
-        tokens = lexical_tokens(query)
         glossary = self.glossary
-        expansion = glossary.expand(query, tokens) if glossary else []
+        expansion = glossary.expand(query, lexical_tokens(query)) if glossary else []
         return index.lexical.search(
-            tokens,
+            query_terms(query),
             self.settings.lexical_depth,
             where,
             expansion=expansion,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from eval.answers import Outcome, apply_threshold, calibrate, fact_found, load_facts, summary
 from server.answer import REFUSALS
 
@@ -44,6 +46,36 @@ def test_calibration_refuses_most_unanswerable_within_the_false_refusal_budget()
     result = calibrate(outcomes)
     assert result["false_refusals"] is not None and result["false_refusals"] <= 0.10
     assert result["correct_refusals"] == 2 / 3
+
+
+def test_calibration_counts_the_pipelines_own_refusals() -> None:
+    # Generation already refuses a1 (a false refusal) and u1: a threshold above 0.845 would add u3
+    # but also a0, going over the 10% budget; one between 0.79 and 0.84 adds u2 alone.
+    outcomes = [_outcome(f"a{i}", True, 0.84 + i / 100, refused=i == 1) for i in range(11)]
+    outcomes += [
+        _outcome("u1", False, 0.95, refused=True),
+        _outcome("u2", False, 0.79),
+        _outcome("u3", False, 0.845),
+    ]
+    result = calibrate(outcomes)
+    assert result["correct_refusals"] == 2 / 3 and result["false_refusals"] == 1 / 11
+    assert result["threshold"] == pytest.approx(0.815)  # halfway between u2 and a0
+
+
+def test_calibration_past_the_budget_adds_only_separating_refusals() -> None:
+    # The pipeline alone refuses 2 of 5 answerable questions: no threshold keeps within 10%, and
+    # one that refuses an answerable question for each unanswerable one gains nothing.
+    outcomes = [_outcome(f"a{i}", True, 0.80 + i / 100, refused=i < 2) for i in range(5)]
+    outcomes += [_outcome("u1", False, 0.805), _outcome("u2", False, 0.9)]
+    result = calibrate(outcomes)
+    assert result["threshold"] == pytest.approx(0.8075) and result["correct_refusals"] == 0.5
+    assert result["false_refusals"] == 2 / 5
+
+
+def test_calibration_offers_no_threshold_below_the_one_it_ran_at() -> None:
+    outcomes = [_outcome("a", True, 0.9), _outcome("u", False, 0.7, refused=True)]
+    assert calibrate(outcomes, floor=0.75)["threshold"] == 0.75
+    assert calibrate(outcomes)["threshold"] == -1.0  # generation refused u: no threshold needed
 
 
 def test_applied_threshold_turns_low_relevance_into_refusals() -> None:

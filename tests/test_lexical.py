@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import Syncer
-from kb.languages import lexical_tokens
+from kb.languages import latin_words, lexical_tokens, query_terms
 from kb.settings import ChunkSettings, SearchSettings, StoreSettings
 from kb.store import MetaFilter, Store, StoredChunk
 from kb.types import Filters
@@ -124,3 +124,27 @@ def test_a_khmer_question_matches_an_english_page_by_its_numbers() -> None:
     ]
     hits = LexicalIndex(rows).search(lexical_tokens("ឆ្នាំ ២០១៧ ៨០% ម៉ោង"), depth=5)
     assert {h.id for h in hits} == {"2017", "old"}
+
+
+def test_lao_function_words_are_not_query_terms() -> None:
+    # "the railway OF Laos IN 2021": only the content words and the year are searched for.
+    question = "ທາງລົດໄຟ ຂອງ ລາວ ໃນ ປີ 2021"
+    assert {"ຂອງ", "ໃນ"} <= set(lexical_tokens(question))
+    assert query_terms(question) == ["ທາງລົດໄຟ", "ລາວ", "ປີ", "2021"]
+    assert query_terms("the berth of the port") == lexical_tokens("the berth of the port")
+
+
+def test_a_lao_function_word_alone_no_longer_finds_the_lao_page() -> None:
+    rows = [
+        StoredChunk("lo", "lo/a", " ".join(lexical_tokens(DOCS["lo/dry-port.txt"][0]))),
+        StoredChunk("en", "en/b", " ".join(lexical_tokens("ICD Lat Krabang, east of Bangkok"))),
+    ]
+    index = LexicalIndex(rows)
+    question = "ICD ແລະ Bangkok"  # "ICD and Bangkok": ແລະ ("and") is in the Lao page too
+    assert {h.id for h in index.search(lexical_tokens(question), depth=5)} == {"lo", "en"}
+    assert [h.id for h in index.search(query_terms(question), depth=5)] == ["en"]
+
+
+def test_latin_words_are_the_names_and_codes_in_another_script() -> None:
+    text = "ລະບົບ TradeNet ແລະ IEC/IEEE 80005-1, CO2 ຕໍ່ TEU"
+    assert latin_words(text) == ["TradeNet", "IEC/IEEE", "CO2", "TEU"]

@@ -96,6 +96,24 @@ def test_glossary_expansion_crosses_languages_lexically(store: Store, e5: object
     assert "zh/shore-power.txt" in {h.chunk.doc_id for h in found}
 
 
+def test_a_lao_question_also_searches_its_names_and_terms_in_english(
+    store: Store, e5: object
+) -> None:
+    retriever = Retriever(store, e5)  # type: ignore[arg-type]
+    # "What temperature do ຕູ້ເຢັນ (reefers) need, every how many hours?", with one Latin word.
+    question = "ຕູ້ເຢັນ ຕ້ອງການອຸນຫະພູມເທົ່າໃດ, ທຸກໆຈັກຊົ່ວໂມງ? (monitoring)"
+    assert retriever.anchors(question, "lo") == "monitoring reefer"  # the glossary names ຕູ້ເຢັນ
+    result = retriever.search(question, k=5)
+    assert result.hits[0].chunk.doc_id == "en/reefer-handbook.txt"
+    assert {"dense_anchor", "lexical_anchor"} <= set(result.hits[0].ranks)
+    assert "anchor_ms" in result.timings
+    # Other languages (the embedder and the LLM cross over well enough) and weight 0: no anchors.
+    assert retriever.anchors("Container lạnh cần gì? (monitoring)", "vi") == ""
+    off = Retriever(store, e5, SearchSettings(anchor_weight=0))  # type: ignore[arg-type]
+    assert off.anchors(question, "lo") == ""
+    assert not any("dense_anchor" in h.ranks for h in off.search(question, k=5).hits)
+
+
 def test_language_stats_match_the_empirical_score_distribution() -> None:
     rng = np.random.default_rng(0)
     th = rng.normal(0.5, 0.1, size=(40, 8))
