@@ -8,7 +8,7 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -234,10 +234,10 @@ def _stopwords() -> frozenset[str]:
     return frozenset(lao_stopwords())
 
 
-def query_terms(text: str) -> list[str]:
+def content_terms(tokens: Sequence[str]) -> list[str]:
     """A query's lexical tokens without function words (chunks keep theirs: BM25 needs lengths)."""
     stop = _stopwords()
-    return [t for t in lexical_tokens(text) if t not in stop]
+    return [t for t in tokens if t not in stop]
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9/.-]*[A-Za-z0-9]|[A-Za-z]")

@@ -12,7 +12,7 @@ import numpy as np
 
 from kb.embedder import Embedder, sparse_head
 from kb.errors import PortwiseError
-from kb.languages import detect_language, latin_words, lexical_tokens, query_terms
+from kb.languages import content_terms, detect_language, latin_words, lexical_tokens
 from kb.settings import SearchSettings
 from kb.store import MetaFilter, Store
 from kb.types import Chunk, DocumentRecord, Filters, Hit
@@ -256,10 +256,11 @@ class Retriever:
         """The question's words that cross into English unchanged, as one query ("" when not wanted).
 
         They are its Latin-script words (names, codes, acronyms) and the English names of the
-        glossary terms it names. For Khmer and Lao questions the embedder's cross-lingual match is weak (question set, Lao
-        dense R@1 0.167) and the local LLM's translations are wrong, while an English page shares
-        exactly these words with the question; searched as their own query, they are not drowned
-        by the question's own-language words in the lexical leg's normalisation.
+        glossary terms it names. For Khmer and Lao questions the embedder's cross-lingual match is
+        weak (question set, Lao dense R@1 0.167) and the local LLM's translations are wrong, while
+        an English page shares exactly these words with the question; searched as their own query,
+        they are not drowned by the question's own-language words in the lexical leg's
+        normalisation.
         """
         if language not in self.settings.anchor_languages or self.settings.anchor_weight <= 0:
             return ""
@@ -294,10 +295,11 @@ class Retriever:
         return sorted(calibrated.items(), key=lambda item: -item[1])
 
     def _lexical(self, query: str, where: MetaFilter, index: SearchIndex) -> list[LexicalHit]:
+        tokens = lexical_tokens(query)
         glossary = self.glossary
-        expansion = glossary.expand(query, lexical_tokens(query)) if glossary else []
+        expansion = glossary.expand(query, tokens) if glossary else []
         return index.lexical.search(
-            query_terms(query),
+            content_terms(tokens),
             self.settings.lexical_depth,
             where,
             expansion=expansion,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import Syncer
-from kb.languages import latin_words, lexical_tokens, query_terms
+from kb.languages import content_terms, latin_words, lexical_tokens
 from kb.settings import ChunkSettings, SearchSettings, StoreSettings
 from kb.store import MetaFilter, Store, StoredChunk
 from kb.types import Filters
@@ -126,12 +126,13 @@ def test_a_khmer_question_matches_an_english_page_by_its_numbers() -> None:
     assert {h.id for h in hits} == {"2017", "old"}
 
 
-def test_lao_function_words_are_not_query_terms() -> None:
+def test_lao_function_words_are_not_content_terms() -> None:
     # "the railway OF Laos IN 2021": only the content words and the year are searched for.
     question = "ທາງລົດໄຟ ຂອງ ລາວ ໃນ ປີ 2021"
     assert {"ຂອງ", "ໃນ"} <= set(lexical_tokens(question))
-    assert query_terms(question) == ["ທາງລົດໄຟ", "ລາວ", "ປີ", "2021"]
-    assert query_terms("the berth of the port") == lexical_tokens("the berth of the port")
+    assert content_terms(lexical_tokens(question)) == ["ທາງລົດໄຟ", "ລາວ", "ປີ", "2021"]
+    english = lexical_tokens("the berth of the port")
+    assert content_terms(english) == english
 
 
 def test_a_lao_function_word_alone_no_longer_finds_the_lao_page() -> None:
@@ -142,7 +143,7 @@ def test_a_lao_function_word_alone_no_longer_finds_the_lao_page() -> None:
     index = LexicalIndex(rows)
     question = "ICD ແລະ Bangkok"  # "ICD and Bangkok": ແລະ ("and") is in the Lao page too
     assert {h.id for h in index.search(lexical_tokens(question), depth=5)} == {"lo", "en"}
-    assert [h.id for h in index.search(query_terms(question), depth=5)] == ["en"]
+    assert [h.id for h in index.search(content_terms(lexical_tokens(question)), depth=5)] == ["en"]
 
 
 def test_latin_words_are_the_names_and_codes_in_another_script() -> None:
