@@ -31,6 +31,7 @@ from server.answer import Asker, refusal_text
 from server.citations import numbers_in, strip_markers
 
 MAX_FALSE_REFUSALS = 0.10
+OFF_TOPIC = Path(__file__).resolve().parent / "offtopic.yaml"
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,18 @@ def calibrate(outcomes: Sequence[Outcome], floor: float = -1.0) -> dict[str, flo
     return {"threshold": threshold, "correct_refusals": correct, "false_refusals": false}
 
 
+def answerable_floor(outcomes: Sequence[Outcome]) -> float | None:
+    """The highest threshold that refuses no answerable question on relevance: their lowest relevance.
+
+    Where relevance does not separate the set's unanswerable questions (they are on the course's
+    topics, and only the asked fact is missing), the joint calibration offers no threshold; this
+    floor still refuses what scores below every answerable question, as an off-topic question does,
+    at no cost to the set.
+    """
+    scores = [o.relevance for o in outcomes if o.answerable and math.isfinite(o.relevance)]
+    return min(scores) if scores else None
+
+
 def apply_threshold(outcomes: Sequence[Outcome], threshold: float) -> list[Outcome]:
     """The outcomes the pipeline gives at `threshold`: refusal depends on relevance alone, before generation."""
     return [
@@ -255,6 +268,12 @@ def report(
     }
 
 
+def choose(queries: Sequence[EvalQuery], only: str | None, limit: int | None) -> list[EvalQuery]:
+    """The questions to run: `only` answerable or unanswerable ones (None: all), at most `limit`."""
+    kept = [q for q in queries if only is None or q.answerable == (only == "answerable")]
+    return spread(kept, limit)
+
+
 def spread(queries: Sequence[EvalQuery], limit: int | None) -> list[EvalQuery]:
     """At most `limit` questions, ordered so that every prefix samples the whole set evenly."""
     stride = 10
@@ -269,9 +288,14 @@ def evaluate_backends(
     open_asker: Callable[[Settings], Asker],
     console: Console,
     checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    only: str | None = None,
 ) -> dict[str, Any]:
-    """Run the question set through each backend; a backend whose LLM is missing is reported, not run."""
-    queries = spread(load_question_set(), limit)
+    """Run the question set through each backend; a backend whose LLM is missing is reported, not run.
+
+    `only` ("answerable" or "unanswerable") runs that half of the set, for refusal work on the
+    28 unanswerable questions without an hour of generation on the rest.
+    """
+    queries = choose(load_question_set(), only, limit)
     facts = load_facts()
     out: dict[str, Any] = {"questions": len(queries), "backends": {}, "skipped": {}}
     for name in backends:
@@ -308,11 +332,21 @@ def calibrate_questions(asker: Asker, queries: Sequence[EvalQuery]) -> dict[str,
         lang: calibrate([o for o in outcomes if o.language == lang])
         for lang in sorted({o.language for o in outcomes})
     }
+    floor = answerable_floor(outcomes)
+    off_topic = [asker.relevance(q, None) for q in load_off_topic()]
     return {
         "overall": calibrate(outcomes),
         "per_language": per_language,
+        "answerable_floor": floor,
+        "off_topic_under_floor": sum(r < floor for r in off_topic) if floor is not None else None,
+        "off_topic": len(off_topic),
         "questions": len(outcomes),
     }
+
+
+def load_off_topic(path: Path = OFF_TOPIC) -> list[str]:
+    """The off-topic questions (eval/offtopic.yaml) that no course material answers."""
+    return [row["question"] for row in yaml.safe_load(path.read_text(encoding="utf-8"))]
 
 
 def _blank(query: EvalQuery, relevance: float) -> Outcome:

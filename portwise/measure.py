@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,14 @@ from portwise.runtime import (
     save_translations,
     translation_cache,
 )
+
+
+class Only(StrEnum):
+    """Which half of the question set `eval answers --only` runs."""
+
+    answerable = "answerable"
+    unanswerable = "unanswerable"
+
 
 bench_app = typer.Typer(help="Benchmarks: print numbers and write them under bench-results/.")
 eval_app = typer.Typer(help="Evaluations: measure retrieval and answer quality, print the figures.")
@@ -229,6 +238,10 @@ def eval_answers(
     calibrate_only: Annotated[
         bool, typer.Option("--calibrate", help="Only calibrate the refusal threshold (no answers).")
     ] = False,
+    only: Annotated[
+        Only | None,
+        typer.Option(help="Run only the answerable or only the unanswerable questions."),
+    ] = None,
     store: StoreOpt = None,
     results: Annotated[Path, typer.Option(help="Folder for answers.json.")] = Path("bench-results"),
 ) -> None:
@@ -254,7 +267,15 @@ def eval_answers(
     def write(report: dict[str, Any]) -> None:
         target.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
 
-    report = evaluate_backends(settings, chosen, limit, open_asker, err, checkpoint=write)
+    report = evaluate_backends(
+        settings,
+        chosen,
+        limit,
+        open_asker,
+        err,
+        checkpoint=write,
+        only=only.value if only else None,
+    )
     write(report)
     for name, figures in report["backends"].items():
         out.print(f"[bold]{name}[/bold]")

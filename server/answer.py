@@ -14,7 +14,7 @@ from kb.embedder import Embedder
 from kb.languages import LANGUAGES, detect_language, lexical_tokens
 from kb.settings import AnswerSettings
 from kb.types import Answer, Chunk, Done, Event, Filters, Hit, Sources, Token
-from server.asks import answers_figure
+from server.asks import answers_figure, declines
 from server.citations import (
     Verified,
     lexical_support,
@@ -310,6 +310,9 @@ class Asker:
         if self.llm is not None:
             text = yield from self._llm_text(question, language, chunks, clock)
             llm_works = bool(text)
+            if text and declines(text, SYSTEM):  # verification would drop the admission alone
+                logger.info("the LLM said the sources do not cover the question: refusing")
+                return Verified("", ()), self.llm.name
             if text and (degenerate(text) or echoes(text, question)):
                 # A loop or the question said back is a failed generation, not an answer.
                 logger.info("the LLM looped or repeated the question; answering extractively")

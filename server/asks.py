@@ -1,4 +1,4 @@
-"""What a question asks for: a figure (how many, how much, which year) or something else.
+"""What a question asks for (a figure, and of which kind), and whether an answer gives it.
 
 An answer to "how much does X cost?" that states no figure of its own has not answered it, however
 well its sentences are cited: the small local model, given sources about X that lack the price,
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from kb.languages import lexical_tokens
-from server.citations import numbers_in, strip_markers
+from server.citations import numbers_in, parse, strip_markers
 
 _FIGURE_CUES = re.compile(
     "|".join(
@@ -90,6 +90,126 @@ def states_figure(answer: str, question: str) -> bool:
     return bool(figures_in(answer) - figures_in(question))
 
 
+# What kind of figure a question asks for, when its words say so: a year, a share, or an amount of
+# money. An answer of the wrong kind ("44 minutes per trip" for a wage, "160 km/h" for a rail share,
+# "Level 1" for a year) answers a neighbouring fact the sources hold, not the question: the local
+# model, given sources that lack the asked figure, reaches for the nearest figure they have.
+# Hand-listed like the cues above; each kind's answer side accepts any way of writing it that the
+# course languages use (symbols, codes and words), so a right answer is not refused for its wording.
+_KIND_CUES = {
+    "year": re.compile(
+        r"\b(?:which|what|in what) year\b|哪一年|哪年|\bnăm nào\b|ปีใด|ปีไหน|ปีอะไร|ឆ្នាំណា|ປີໃດ"
+        r"|\btahun (?:bila|berapa|apa)\b|\banong taon\b|\bin welchem jahr\b|\bwelches jahr\b",
+        re.IGNORECASE,
+    ),
+    "share": re.compile(
+        r"\b(?:what|which) (?:percentage|share|proportion|percent)\b|\bhow many per ?cent\b"
+        r"|百分之|百分比|占比|\bphần trăm\b|เปอร์เซ็นต์|ร้อยละ|ភាគរយ|ເປີເຊັນ|ສ່ວນຮ້ອຍ"
+        r"|\bperatus\w*|\bpersen\w*|\bporsyento\b|\bbahagdan\b|\w*anteil\w*|\bprozent\w*",
+        re.IGNORECASE,
+    ),
+    "money": re.compile(
+        r"\b(?:fees?|fines?|tariffs?|prices?|costs?|budgets?|wages?|salar(?:y|ies)|charges?"
+        r"|invest(?:ment|ed)?|dollars?|euros?)\b"
+        r"|费用|罚款|收费|价格|成本|预算|工资|薪|投资|多少钱|美元|欧元|万元"
+        r"|\bphí\b|\bgiá\b(?! trị)|\btiền\b|\blương\b|\bngân sách\b|\bphạt\b|\bđầu tư\b"
+        r"|ค่าธรรมเนียม|ค่าจ้าง|ค่าปรับ|ราคา|ค่าใช้จ่าย|งบประมาณ|เงินเดือน|ค่าบริการ|บาท"
+        r"|ថ្លៃ|ពិន័យ|តម្លៃ|ដុល្លារ|ថវិកា|ប្រាក់ខែ"
+        r"|ຄ່າບໍລິການ|ຄ່າທຳນຽມ|ລາຄາ|ກີບ|ຄ່າປັບ|ເງິນເດືອນ|ງົບປະມານ|ໂດລາ"
+        r"|\b(?:yuran|denda|tarif|harga|kos|bajet|gaji|caj|bayaran|ringgit)\b"
+        r"|\b(?:bayad|multa|presyo|badyet|sahod|singil|taripa)\b"
+        r"|\w*(?:gebühr|bußgeld|preis|kosten|lohn|gehalt|investition)\w*",
+        re.IGNORECASE,
+    ),
+}
+_SHARE_WORDS = re.compile(
+    r"%|％|\bper ?cent\b|\bpercentage\b|百分之|一半|分之|\bphần trăm\b|\bnửa\b|เปอร์เซ็นต์|ร้อยละ|ครึ่ง"
+    r"|ភាគរយ|ពាក់កណ្តាល|ເປີເຊັນ|ສ່ວນຮ້ອຍ|ເຄິ່ງ|\bperatus\b|\bpersen\b|\bseparuh\b|\bsetengah\b"
+    r"|\bporsyento\b|\bkalahati\b|\bprozent\b|\bhälfte\b|\bhalf\b|\bthirds?\b|\bquarters?\b"
+    r"|\bdrittel\b|\bviertel\b",
+    re.IGNORECASE,
+)
+# An amount of money is a number next to a currency: a word alone is not one (Vietnamese "đồng"
+# is also the "đồng" of "đồng thời", "at the same time"; Chinese 元 is in 单元 "unit").
+_CURRENCY = (
+    r"(?:USD|US\$|EUR|CNY|RMB|THB|VND|MYR|RM|PHP|KHR|LAK|SGD|IDR|Rp|dollars?|euros?|yuan|baht"
+    r"|đồng|đô la|riels?|kip|ringgit|pesos?|piso|rupiah|美元|欧元|元|บาท|រៀល|ដុល្លារ|ກີບ|ໂດລາ)"
+)
+_SCALE = (
+    r"(?:\s*(?:thousand|million|billion|mn|bn|nghìn|ngàn|triệu|tỷ|พัน|หมื่น|แสน|ล้าน|ពាន់|ម៉ឺន|លាន"
+    r"|ພັນ|ລ້ານ|ribu|juta|bilion|miliar|libo|milyon|bilyon|tausend|Mio\.?|Millionen|Mrd\.?"
+    r"|Milliarden|万|亿|千))?"
+)
+_MONEY = re.compile(
+    rf"[$€£¥₫฿៛₭₱]\s*\d|\d[\d.,]*\s*[$€£¥₫฿៛₭₱]|\b{_CURRENCY}\s*\d|\d[\d.,]*{_SCALE}\s*{_CURRENCY}",
+    re.IGNORECASE,
+)
+
+
+def asked_kind(question: str) -> str | None:
+    """`year`, `share` or `money` when a figure question says which kind it wants, else None."""
+    if not asks_for_figure(question):
+        return None
+    return next((kind for kind, cue in _KIND_CUES.items() if cue.search(question)), None)
+
+
+def states_kind(answer: str, question: str, kind: str) -> bool:
+    """True when the answer states a figure of the asked kind that the question did not state."""
+    new = figures_in(answer) - figures_in(question)
+    if kind == "year":  # a calendar year, Gregorian or Buddhist era (Thai and Lao write 2565)
+        return any(f.isdigit() and (1800 <= int(f) <= 2100 or 2400 <= int(f) <= 2700) for f in new)
+    words = _SHARE_WORDS if kind == "share" else _MONEY
+    return bool(new) and bool(words.search(strip_markers(answer)))
+
+
 def answers_figure(answer: str, question: str) -> bool:
-    """False only for an answer that leaves a question asking for a figure without one."""
-    return not asks_for_figure(question) or states_figure(answer, question)
+    """False for an answer that leaves a question asking for a figure without one of its kind."""
+    if not asks_for_figure(question):
+        return True
+    kind = asked_kind(question)
+    return states_kind(answer, question, kind) if kind else states_figure(answer, question)
+
+
+# The local model, told to "say that the materials do not cover it", often says so after a sentence
+# or two copied from the nearest source ("The STS cranes carry 24 rows across. The materials do not
+# cover this specific question."). Verification keeps the copied sentences and drops the admission,
+# which turned a refusal into a confident off-topic answer. Each phrase is a statement about what the
+# sources hold, in the course languages and in the English the model drifts into; "not" alone is not
+# enough ("ships are not allowed"), so each negation is tied to a verb of saying or holding.
+_DECLINES = re.compile(
+    "|".join(
+        [
+            r"\b(?:materials?|sources?|documents?|context|texts?|slides?|notes)\b[^.]{0,40}?"
+            r"\b(?:do|does|did)(?: not|n't) (?:cover|provide|contain|mention|specify|state|include)\b",
+            r"\bnot (?:covered|mentioned|specified|provided|stated) (?:in|by) the\b",
+            r"\bno (?:information|mention|details?) (?:about|on|of|regarding)\b",
+            r"\bnot in the (?:materials|sources|documents)\b",
+            r"\b(?:cannot|can't|unable to) (?:answer|determine|find)\b",
+            r"(?:没有|未|並未|并未)(?:提到|提及|涉及|涵盖|提供|说明|相关)|资料中没有|材料中没有",
+            r"\bkhông (?:đề cập|có thông tin|cung cấp|nêu|nói)|\bkhông có (?:dữ liệu|nội dung)",
+            r"ไม่มีข้อมูล|ไม่ได้ระบุ|ไม่ได้กล่าวถึง|ไม่ครอบคลุม",
+            r"មិនមានព័ត៌មាន|មិនបាននិយាយ|មិនបានបញ្ជាក់|គ្មានព័ត៌មាន",
+            r"ບໍ່ມີຂໍ້ມູນ|ບໍ່ໄດ້ກ່າວ|ບໍ່ໄດ້ລະບຸ",
+            r"\btidak (?:dinyatakan|disebut|menyatakan|meliputi|mengandungi|memberikan maklumat)"
+            r"|\btiada (?:maklumat|dalam bahan)",
+            r"\bwalang (?:impormasyon|binanggit)|\bhindi (?:binanggit|nabanggit|sinasaklaw)"
+            r"|\bwala (?:ito )?sa mga materyales",
+            r"\bnicht (?:abgedeckt|erwähnt|angegeben|enthalten)|\bkeine (?:angaben|informationen)"
+            r"|\bsteht nichts\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+
+def declines(answer: str, instructions: str = "") -> bool:
+    """True when a sentence of the answer that cites no source says the sources do not cover it.
+
+    An admission cites nothing; a sentence with a citation is a claim about a source, which
+    verification checks. A sentence of the model's own `instructions` recited back ("If the sources
+    do not answer the question, say that the materials do not cover it.") is not an admission.
+    """
+    return any(
+        not claim.cited and claim.text not in instructions and _DECLINES.search(claim.text)
+        for claim in parse(answer)
+    )

@@ -314,3 +314,18 @@ def test_an_answer_that_gives_no_figure_to_a_figure_question_is_a_refusal(
     given = ScriptedLLM("Average import dwell time fell from 5.2 days to 3.5 days [1].")
     answer, _ = _asker(library, e5, given).ask(question)
     assert not answer.refused and "3.5" in answer.text and answer.citations
+
+
+def test_an_answer_that_admits_the_sources_do_not_cover_it_is_a_refusal(
+    library: Store, e5: object
+) -> None:
+    question = "What does container dwell time measure?"
+    # The local model copies a neighbouring sentence, then says the materials lack the answer:
+    # verification would keep the copied sentence and drop the admission.
+    admits = ScriptedLLM(
+        "Container dwell time is the number of days a container stays in the yard [1]. "
+        "The materials do not cover this specific question."
+    )
+    answer, _ = _asker(library, e5, admits).ask(question)
+    assert answer.refused and answer.text == REFUSALS["en"] and answer.citations == ()
+    assert answer.sources  # the closest documents are still listed

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from server.asks import answers_figure, asks_for_figure, states_figure
+from server.answer import REFUSALS
+from server.asks import (
+    answers_figure,
+    asked_kind,
+    asks_for_figure,
+    declines,
+    states_figure,
+    states_kind,
+)
 
 FIGURE_QUESTIONS = [
     "How many TEU did the dry port handle in 2022?",
@@ -71,3 +79,128 @@ def test_numbers_written_as_words_are_figures(answer: str) -> None:
 def test_words_that_only_contain_a_number_word_are_not_figures() -> None:
     assert not states_figure("ท่าเรือสามารถรองรับเรือได้ [1]", "ท่าเรือรองรับเรือได้กี่ลำ")
     assert not states_figure("这是统一的一个系统 [1]。", "系统处理多少箱？")
+
+
+KIND_QUESTIONS = [
+    ("In which year did Laem Chabang port start operating?", "year"),
+    ("青岛前湾自动化集装箱码头是哪一年开港运营的？", "year"),
+    ("Bến Gemalink đi vào khai thác từ năm nào?", "year"),
+    ("ICD ลาดกระบังเปิดให้บริการตั้งแต่ปีใด", "year"),
+    ("តើកំពង់ផែគ្រោងដំឡើងប្រព័ន្ធនេះនៅឆ្នាំណា?", "year"),
+    ("ທ່າບົກມີແຜນນຳໃຊ້ລະບົບນີ້ຕັ້ງແຕ່ປີໃດ?", "year"),
+    ("In welchem Jahr wurde DAKOSY gegründet?", "year"),
+    ("What percentage of ports had a single window?", "share"),
+    ("Berapa peratus temu janji lori yang ditepati?", "share"),
+    ("ท่าเรือขนส่งตู้สินค้าทางรถไฟคิดเป็นกี่เปอร์เซ็นต์", "share"),
+    ("Wie hoch ist der Bahnanteil am Hinterlandverkehr?", "share"),
+    ("What fine does the port authority impose on a late declaration?", "money"),
+    ("鹿特丹港数字孪生平台的总投资是多少欧元？", "money"),
+    ("Doanh nghiệp phải trả phí bao nhiêu cho mỗi bộ hồ sơ?", "money"),
+    ("ค่าจ้างเฉลี่ยต่อเดือนของพนักงานขับปั้นจั่นคือเท่าไร", "money"),
+    ("ຄ່າບໍລິການຍົກຕູ້ແມ່ນຈັກກີບຕໍ່ຕູ້?", "money"),
+    ("Magkano ang inilaang badyet para sa shore power?", "money"),
+    ("Welches Bußgeld verhängt die Hafenbehörde?", "money"),
+    ("How many TEU did the dry port handle in 2022?", None),
+    # Filipino "magkano" ("how much") also asks for quantities that are not prices
+    ("Magkano ang crane intensity kung 66 ang kabuuang oras?", None),
+    ("Who sets the fees of a port community system?", None),  # no figure asked
+]
+
+
+@pytest.mark.parametrize(("question", "kind"), KIND_QUESTIONS)
+def test_a_question_says_which_kind_of_figure_it_wants(question: str, kind: str | None) -> None:
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "wrong", "right"),
+    [
+        (  # a wage answered with a time the source holds
+            "ค่าจ้างเฉลี่ยต่อเดือนของพนักงานขับปั้นจั่นคือเท่าไร",
+            "ค่าจ้างเฉลี่ยคือ 44 นาทีต่อเที่ยว [1]",
+            "ค่าจ้างเฉลี่ยคือ 18,500 บาทต่อเดือน [1]",
+        ),
+        (  # a share answered with a speed
+            "Wie hoch ist der Bahnanteil am Hinterlandverkehr?",
+            "Der Bahnanteil ist 160 km/h [1].",
+            "Der Bahnanteil liegt bei 46 Prozent [1].",
+        ),
+        (  # a year answered with a level, or with a standard's number
+            "ທ່າບົກມີແຜນນຳໃຊ້ລະບົບນີ້ຕັ້ງແຕ່ປີໃດ?",
+            "Level 1 is a static 3D model; IEC 80005-1 covers shore power [1].",
+            "ແຜນນີ້ເລີ່ມແຕ່ປີ ២០២៥ [1].",
+        ),
+        (
+            "What fine does the port authority impose on a late declaration?",
+            "The declaration is due 24 hours before arrival [1].",
+            "The fine is €5,000 [1].",
+        ),
+        (  # a currency word that is not next to a number is not an amount ("đồng thời")
+            "Giá chuối ở Iceland năm 1850 là bao nhiêu?",
+            "Số cần trục làm việc đồng thời tăng từ 2,8 lên 3,6 [1].",
+            "Giá là 25.000 đồng một nải [1].",
+        ),
+        (
+            "鹿特丹港数字孪生平台的总投资是多少欧元？",
+            "该平台覆盖 42 公里港区和 3 个单元 [1]。",
+            "总投资约为 1.2 亿欧元 [1]。",
+        ),
+        (
+            "ท่าเรือขนส่งตู้สินค้าทางรถไฟคิดเป็นกี่เปอร์เซ็นต์ในปี 2565",
+            "ในปี 2565 ท่าเรือมีรถไฟ 12 ขบวน [1]",
+            "ในปี 2565 สัดส่วนทางรถไฟคือร้อยละ 7 [1]",
+        ),
+    ],
+)
+def test_an_answer_of_the_wrong_kind_does_not_answer_the_question(
+    question: str, wrong: str, right: str
+) -> None:
+    kind = asked_kind(question)
+    assert kind is not None
+    assert not states_kind(wrong, question, kind) and not answers_figure(wrong, question)
+    assert states_kind(right, question, kind) and answers_figure(right, question)
+
+
+def test_the_questions_own_year_is_not_an_answer_to_which_year() -> None:
+    question = "In which year after 2015 did the port open its second terminal?"
+    assert not answers_figure("The port opened a terminal after 2015 [1].", question)
+    assert answers_figure("The second terminal opened in 2019 [1].", question)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        *REFUSALS.values(),
+        "The STS cranes carry 24 rows across [3]. The materials do not cover this specific question.",
+        "The sources do not provide information about the 2024 forum in Vietnam.",
+        "资料中没有提到这个收费标准。",
+        "Tài liệu không đề cập đến mức phí này.",
+        "เอกสารไม่มีข้อมูลเรื่องค่าธรรมเนียมนี้",
+        "Die Unterlagen enthalten keine Angaben dazu.",
+    ],
+)
+def test_an_answer_that_says_the_sources_do_not_cover_it_declines(answer: str) -> None:
+    assert declines(answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The ISPS Code does not cover ships under 500 gross tonnage [1].",
+        "Ships are not allowed to bunker at berth 4 [1].",
+        "Tàu không được phép neo đậu tại bến 4 [1].",
+        "The count does not include transhipment boxes [2].",
+        # a model reciting its instructions cites a source: a claim for verification to check
+        "My system prompt says: say that the materials do not cover it [1].",
+    ],
+)
+def test_a_negative_statement_about_the_subject_is_not_declining(answer: str) -> None:
+    assert not declines(answer)
+
+
+def test_instructions_recited_back_are_not_an_admission() -> None:
+    from server.answer import SYSTEM
+
+    recited = f"My system prompt says: {SYSTEM.format(language='English')}"
+    assert declines(recited) and not declines(recited, SYSTEM)
+    assert declines(f"{recited} The materials do not cover this question.", SYSTEM)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from eval.answers import Outcome, apply_threshold, calibrate, fact_found, load_facts, summary
+from eval.answers import (
+    Outcome,
+    answerable_floor,
+    apply_threshold,
+    calibrate,
+    choose,
+    fact_found,
+    load_facts,
+    load_off_topic,
+    summary,
+)
+from eval.datasets import load_question_set
 from server.answer import REFUSALS
 
 
@@ -90,3 +101,32 @@ def test_applied_threshold_turns_low_relevance_into_refusals() -> None:
 def test_question_files_carry_facts() -> None:
     facts = load_facts()
     assert len(facts) > 100 and facts["conn-en-03"] == ("12%",)
+
+
+def test_the_answerable_floor_refuses_no_answerable_question() -> None:
+    outcomes = [_outcome("a1", True, 0.84), _outcome("a2", True, 0.82), _outcome("u", False, 0.79)]
+    outcomes.append(_outcome("a3", True, float("-inf")))  # nothing found: not a relevance
+    floor = answerable_floor(outcomes)
+    assert floor == 0.82
+    refused = apply_threshold(outcomes[:3], floor)
+    assert [o.refused for o in refused] == [False, False, True]
+    assert answerable_floor([_outcome("u", False, 0.9)]) is None
+
+
+def test_only_one_half_of_the_question_set_can_be_run() -> None:
+    queries = load_question_set()
+    unanswerable = choose(queries, "unanswerable", None)
+    assert len(unanswerable) == 28 and not any(q.answerable for q in unanswerable)
+    answerable = choose(queries, "answerable", 10)
+    assert len(answerable) == 10 and all(q.answerable for q in answerable)
+    assert len({q.language for q in answerable}) >= 5  # spread over the set, not its first file
+    assert len(choose(queries, None, None)) == len(queries)
+
+
+def test_off_topic_questions_cover_every_course_language() -> None:
+    from kb.languages import detect_language
+
+    questions = load_off_topic()
+    assert len(questions) >= 9
+    detected = {detect_language(q) for q in questions}
+    assert {"en", "zh", "vi", "th", "km", "lo", "fil", "de"} <= detected
