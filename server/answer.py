@@ -14,14 +14,17 @@ from kb.embedder import Embedder
 from kb.languages import LANGUAGES, detect_language, lexical_tokens
 from kb.settings import AnswerSettings
 from kb.types import Answer, Chunk, Done, Event, Filters, Hit, Sources, Token
-from server.asks import answers_figure, declines
+from server.asks import answers_figure, declines, figure_values
 from server.citations import (
     Verified,
+    join_sentences,
     lexical_support,
     markers,
     numbers_in,
+    parse,
     strip_markers,
     verify,
+    with_markers,
 )
 from server.extractive import extract
 from server.llm import LLM, LLMError, Message
@@ -343,7 +346,9 @@ class Asker:
         short generation puts the answer back in the question's language. The rewrite is of the
         verified text and keeps its citations (their quotes were checked against the chunks),
         so it is used only when it is in that language, fluent, carries the same [n] markers and
-        states no number the verified text did not.
+        states no number the verified text did not. When the whole answer's rewrite fails those
+        checks (a marker lost, a sentence left in English), each sentence in another language is
+        rewritten on its own, and the code puts its markers back.
         """
         assert self.llm is not None
         text = verified.text
@@ -351,6 +356,30 @@ class Asker:
             return verified
         if detect_language(strip_markers(text)) == language:
             return verified
+        reply = self._relanguage(text, language)
+        if reply is not None and markers(reply) == markers(text):
+            return replace(verified, text=reply)
+        sentences, changed = [], False
+        for claim in parse(text):
+            rewritten = None
+            if detect_language(claim.text) != language:
+                rewritten = self._relanguage(claim.text, language)
+            if rewritten and (
+                markers(rewritten) or numbers_in(rewritten) != numbers_in(claim.text)
+            ):
+                rewritten = None  # one sentence's rewrite must keep all its figures, and no [n]
+            changed |= rewritten is not None
+            sentence = rewritten or claim.text
+            sentences.append(with_markers(sentence, claim.cited) if claim.cited else sentence)
+        joined = join_sentences(sentences)
+        if changed and detect_language(strip_markers(joined)) == language:
+            return replace(verified, text=joined)
+        logger.info("the %s rewrite of an answer was not usable; keeping the original", language)
+        return verified
+
+    def _relanguage(self, text: str, language: str) -> str | None:
+        """`text` rewritten in `language` by the LLM; None when it fails, drifts or adds a number."""
+        assert self.llm is not None
         system = RELANGUAGE.format(language=LANGUAGES.get(language, ""))
         try:
             reply = self.llm.complete(
@@ -358,19 +387,16 @@ class Asker:
             ).strip()
         except LLMError as exc:
             logger.warning("answer language fix failed (%s); keeping the answer", exc.message)
-            return verified
+            return None
         plain = strip_markers(reply)
         if (
-            detect_language(plain) != language
+            not plain
+            or detect_language(plain) != language
             or degenerate(plain)
-            or markers(reply) != markers(text)
-            or not numbers_in(reply) <= numbers_in(text)
+            or not figure_values(reply) <= figure_values(text)
         ):
-            logger.info(
-                "the %s rewrite of an answer was not usable; keeping the original", language
-            )
-            return verified
-        return replace(verified, text=reply)
+            return None
+        return reply
 
     def _llm_text(
         self, question: str, language: str, chunks: Sequence[Chunk], clock: _Clock

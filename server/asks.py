@@ -73,6 +73,40 @@ _NUMBER_WORDS = frozenset(w for words in _NUMBER_WORDS_BY_LANGUAGE.values() for 
 _CHINESE_NUMERALS = re.compile(r"[二两三四五六七八九十百千万亿半]")
 
 
+# Two to ten, in order, in each course language: the values a rewrite in another language must not
+# change ("the IMO text still lists five" came back from the local model as "... liệt kê bốn", four).
+# A "-" is a number whose word is too common to read as one (Vietnamese "năm" is also "year") or is
+# a compound the segmenter splits (Khmer six to nine).
+_VALUE_WORDS = {
+    "en": "two three four five six seven eight nine ten",
+    "de": "zwei drei vier fünf sechs sieben acht neun zehn",
+    "ms": "dua tiga empat lima enam tujuh lapan sembilan sepuluh",
+    "fil": "dalawa tatlo apat lima anim pito walo siyam sampu",
+    "vi": "hai ba bốn - sáu bảy tám chín mười",
+    "th": "สอง สาม สี่ ห้า หก เจ็ด แปด เก้า สิบ",
+    "km": "ពីរ បី បួន ប្រាំ - - - - ដប់",
+    "lo": "ສອງ ສາມ ສີ່ ຫ້າ ຫົກ ເຈັດ ແປດ ເກົ້າ ສິບ",
+    "zh": "二 三 四 五 六 七 八 九 十",
+}
+_VALUES = {
+    word: str(value)
+    for words in _VALUE_WORDS.values()
+    for value, word in enumerate(words.split(), start=2)
+    if word != "-"
+}
+_VALUES["delapan"] = "8"  # Indonesian
+
+
+def figure_values(text: str) -> set[str]:
+    """The numbers a text states as values: digit strings, and two to ten written as words."""
+    plain = strip_markers(text)
+    tokens = lexical_tokens(plain)
+    words = {_VALUES[w] for w in tokens if w in _VALUES}
+    # Chinese numerals stand alone only as a word of their own (jieba keeps 五个 or 三天 whole)
+    words |= {_VALUES[c] for w in tokens if len(w) <= 2 for c in w[:1] if c in _VALUE_WORDS["zh"]}
+    return numbers_in(plain) | words
+
+
 def figures_in(text: str) -> set[str]:
     """The numbers a text states: digit strings (any script) and numbers written as words."""
     plain = strip_markers(text)

@@ -230,7 +230,8 @@ def _best_citation(
     return best
 
 
-def _join(sentences: Sequence[str]) -> str:
+def join_sentences(sentences: Sequence[str]) -> str:
+    """Sentences as one text: a space between them, none after CJK full stops."""
     out = ""
     for sentence in sentences:
         wide = out and (out[-1] in "。！？" or sentence[:1] in "，。")
@@ -238,7 +239,8 @@ def _join(sentences: Sequence[str]) -> str:
     return out
 
 
-def _with_markers(text: str, numbers: Sequence[int]) -> str:
+def with_markers(text: str, numbers: Sequence[int]) -> str:
+    """The sentence with its `[n]` markers before its final stop."""
     markers = "".join(f"[{n}]" for n in numbers)
     if text and text[-1] in _END:
         return f"{text[:-1].rstrip()} {markers}{text[-1]}"
@@ -286,6 +288,6 @@ def verify(
             continue
         citations.update({(c.n, c.quote): c for c in valid})
         numbers = sorted({c.n for c in valid})
-        sentences.append(_with_markers(claim.text, numbers) if numbers else claim.text)
+        sentences.append(with_markers(claim.text, numbers) if numbers else claim.text)
     ordered = tuple(sorted(citations.values(), key=lambda c: c.n))
-    return Verified(_join(sentences), ordered, tuple(dropped), tuple(removed))
+    return Verified(join_sentences(sentences), ordered, tuple(dropped), tuple(removed))

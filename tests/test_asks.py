@@ -10,6 +10,7 @@ from server.asks import (
     asked_kind,
     asks_for_figure,
     declines,
+    figure_values,
     states_figure,
     states_kind,
 )
@@ -204,3 +205,14 @@ def test_instructions_recited_back_are_not_an_admission() -> None:
     recited = f"My system prompt says: {SYSTEM.format(language='English')}"
     assert declines(recited) and not declines(recited, SYSTEM)
     assert declines(f"{recited} The materials do not cover this question.", SYSTEM)
+
+
+def test_figure_values_read_number_words_of_every_language_as_digits() -> None:
+    assert figure_values("the IMO text still lists five [1]") == {"5"}
+    assert figure_values("văn bản IMO vẫn liệt kê bốn [1]") == {"4"}  # a changed figure shows
+    assert figure_values("ตรวจสอบสามครั้ง") == {"3"}
+    assert figure_values("Die Kräne werden zweimal geprüft, 2024") == {
+        "2024"
+    }  # zweimal: not a value
+    assert figure_values("Năm 2024 có 12 tàu") == {"2024", "12"}  # năm: "year", not five
+    assert figure_values("三个码头") == {"3"} and figure_values("三亚港") == set()
