@@ -268,13 +268,7 @@ def eval_answers(
         target.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
 
     report = evaluate_backends(
-        settings,
-        chosen,
-        limit,
-        open_asker,
-        err,
-        checkpoint=write,
-        only=only.value if only else None,
+        settings, chosen, limit, open_asker, err, checkpoint=write, only=only
     )
     write(report)
     for name, figures in report["backends"].items():

@@ -102,8 +102,8 @@ def figure_values(text: str) -> set[str]:
     plain = strip_markers(text)
     tokens = lexical_tokens(plain)
     words = {_VALUES[w] for w in tokens if w in _VALUES}
-    # Chinese numerals stand alone only as a word of their own (jieba keeps 五个 or 三天 whole)
-    words |= {_VALUES[c] for w in tokens if len(w) <= 2 for c in w[:1] if c in _VALUE_WORDS["zh"]}
+    # A Chinese numeral counts alone or opening a two-character word (jieba keeps 五个, 三天 whole)
+    words |= {_VALUES[w[:1]] for w in tokens if len(w) <= 2 and w[:1] in _VALUES}
     return numbers_in(plain) | words
 
 
