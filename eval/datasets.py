@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,19 @@ class GoldEntry:
     doc_id: str
     pages: frozenset[int] = frozenset()
     aliases: frozenset[str] = frozenset()  # documents with the same pages (a deck's PDF export)
+    also: tuple[GoldEntry, ...] = ()  # other pages that state the same fact, in whole
 
     def matches(self, doc_id: str, page: int) -> bool:
         """True when a hit on `doc_id` (or an alias), page `page` lands in this gold unit."""
         same = doc_id == self.doc_id or doc_id in self.aliases
-        return same and (not self.pages or page in self.pages)
+        own = same and (not self.pages or page in self.pages)
+        return own or any(other.matches(doc_id, page) for other in self.also)
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        """Every document a hit on which can land in this unit (aliases and `also` included)."""
+        found = [self.doc_id, *sorted(self.aliases)]
+        return tuple(dict.fromkeys(found + [d for other in self.also for d in other.documents]))
 
 
 @dataclass(frozen=True)
@@ -79,10 +87,17 @@ class PassageSet:
     passages: tuple[Passage, ...]
 
 
-class _GoldRow(BaseModel):
+class _PagesRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
     doc: str
     pages: list[int] = Field(default_factory=list)
+    notes: bool = False  # the fact is in a deck's speaker notes, so its PDF export lacks it
+
+
+class _GoldRow(_PagesRow):
+    # Other pages that state the same fact in whole (another document, or the answer in the
+    # asker's language): a hit there is this unit found, not a miss.
+    also: list[_PagesRow] = Field(default_factory=list)
 
 
 class _QuestionRow(BaseModel):
@@ -111,10 +126,7 @@ def load_question_set(folder: Path = QUESTIONS_DIR, library: Path | None = None)
     queries = []
     for path in files:
         for row in _question_rows(path):
-            gold = tuple(
-                GoldEntry(g.doc, frozenset(g.pages), _twins(g.doc, row.types, catalog.entries))
-                for g in row.gold
-            )
+            gold = tuple(_gold_entry(g, row.types, catalog.entries) for g in row.gold)
             queries.append(
                 EvalQuery(
                     qid=row.id,
@@ -127,6 +139,14 @@ def load_question_set(folder: Path = QUESTIONS_DIR, library: Path | None = None)
                 )
             )
     return queries
+
+
+def _gold_entry(row: _GoldRow, types: Sequence[str], catalog: Mapping[str, Any]) -> GoldEntry:
+    def pages(of: _PagesRow) -> GoldEntry:
+        twins = _twins(of.doc, (*types, "notes") if of.notes else types, catalog)
+        return GoldEntry(of.doc, frozenset(of.pages), twins)
+
+    return replace(pages(row), also=tuple(pages(other) for other in row.also))
 
 
 def _twins(doc_id: str, types: Sequence[str], catalog: Mapping[str, Any]) -> frozenset[str]:

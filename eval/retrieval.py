@@ -237,7 +237,7 @@ def tag_attraction(queries: Sequence[EvalQuery], languages: Mapping[str, str]) -
     held = set(languages.values())
 
     def exposed(query: EvalQuery) -> bool:
-        gold = {languages.get(g.doc_id, "") for g in query.gold}
+        gold = {languages.get(doc, "") for g in query.gold for doc in g.documents}
         return bool(query.gold) and query.language in held and query.language not in gold
 
     return [replace(q, types=(*q.types, ATTRACTION)) if exposed(q) else q for q in queries]

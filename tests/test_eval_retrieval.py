@@ -125,9 +125,9 @@ def test_question_set_gold_is_in_the_catalog() -> None:
     assert len({q.qid for q in questions}) == len(questions)
     for question in questions:
         assert question.answerable == bool(question.gold), question.qid
-        for gold in question.gold:
-            assert gold.doc_id in catalog.entries, f"{question.qid}: {gold.doc_id}"
-            assert (catalog.library / gold.doc_id).is_file(), gold.doc_id
+        for doc_id in (doc for gold in question.gold for doc in gold.documents):
+            assert doc_id in catalog.entries, f"{question.qid}: {doc_id}"
+            assert (catalog.library / doc_id).is_file(), doc_id
         to_filters(question.filters)  # every filter block converts
 
 

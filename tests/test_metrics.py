@@ -74,6 +74,23 @@ def test_project_judge_matches_document_and_page() -> None:
     assert pairs == {"th→en": scores}
 
 
+def test_a_page_stating_the_same_answer_counts_for_its_unit_once() -> None:
+    faq = GoldEntry("faq.html", frozenset({1}))
+    query = EvalQuery(
+        qid="q",
+        text="?",
+        language="zh",
+        gold=(GoldEntry("deck.pptx", frozenset({6}), also=(faq,)), GoldEntry("b.md")),
+    )
+    hits = [_hit("faq.html", 1), _hit("deck.pptx", 6), _hit("faq.html", 2), _hit("b.md")]
+    scores, _ = project_judge(query, hits)
+    assert scores["recall@1"] == 0.5  # the FAQ answers the first unit: found at rank 1
+    assert scores["recall@5"] == 1.0  # the deck's page is the same unit again; b.md the second
+    assert scores["mrr@10"] == 1.0
+    assert project_judge(query, [_hit("faq.html", 2)])[0]["recall@5"] == 0  # another page: a miss
+    assert query.gold[0].documents == ("deck.pptx", "faq.html")
+
+
 def test_external_judge_any_language_and_per_pair() -> None:
     assert split_doc_id("th/A00P01.txt") == ("th", "A00P01")
     query = EvalQuery(qid="q", text="?", language="th", gold=(GoldEntry("P1"),))
@@ -123,3 +140,5 @@ def test_a_deck_and_its_pdf_export_answer_for_each_other() -> None:
         if g.doc_id.endswith(".pptx")
     ]
     assert notes and all(not g.aliases for g in notes), "speaker notes live only in the deck"
+    in_notes = queries["conn-zh-04"].gold[0].also[0]  # an `also` page marked `notes: true`
+    assert in_notes.doc_id.endswith(".pptx") and not in_notes.aliases

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kb.authoring.build import MANIFEST_NAME
 from kb.authoring.check import MIN_PER_LANGUAGE, MIN_TOTAL, MIN_UNANSWERABLE, CheckResult, check
@@ -63,3 +64,34 @@ def test_text_normalisation_folds_extraction_artefacts() -> None:
     assert normalise("港\u2f1d 绩效") == normalise("港口绩效")  # Kangxi radical from CJK fonts
     assert normalise("\u2edb险") == normalise("风险")  # CJK radicals supplement
     assert coverage("น้ำ", "น ้ ํ า") == 1.0  # Thai SARA AM split by the shaper
+
+
+def test_pages_that_also_state_the_answer_are_checked_like_gold(tmp_path: Path) -> None:
+    (tmp_path / "kb").symlink_to(ROOT / "kb")
+    (tmp_path / "eval" / "questions").mkdir(parents=True)
+    question = {
+        "id": "smart-en-99",
+        "question": "What capacity is planned for Tuas?",
+        "language": "en",
+        "types": ["single"],
+        "gold": [
+            {
+                "doc": "lectures/smart-port-digital-twins.pptx",
+                "pages": [5],
+                "also": [
+                    {"doc": "faq/smart-green-port-faq.html", "pages": [1]},
+                    {"doc": "faq/smart-green-port-faq.html", "pages": [99]},
+                    {"doc": "faq/no-such-page.html", "pages": [1]},
+                ],
+            }
+        ],
+        "facts": ["65 million TEU"],
+    }
+    (tmp_path / "eval" / "questions" / "smart.yaml").write_text(yaml.safe_dump([question]))
+    errors = [e for e in check(tmp_path, facts=False).errors if "smart-en-99" in e]
+    assert len(errors) == 2, errors
+    assert (
+        "no page [99]" in errors[0]
+        and "also of lectures/smart-port-digital-twins.pptx" in errors[0]
+    )
+    assert "'faq/no-such-page.html' is not in kb/catalog.yaml" in errors[1]

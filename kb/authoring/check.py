@@ -213,6 +213,11 @@ def _gold(
         if bad:
             result.errors.append(f"{where}: {doc} has {counts[doc]} pages; no page {bad}")
         docs.append(str(doc))
+        also = item.get("also", [])  # other pages stating the same answer: checked the same way
+        if not isinstance(also, list):
+            result.errors.append(f"{where}: `also` of {doc} must be a list of {{doc, pages}}")
+            continue
+        _gold(f"{where} (also of {doc})", also, catalog, counts, result)
     return docs
 
 
