@@ -113,7 +113,7 @@ def discover(library: Path) -> dict[str, Path]:
 
 # Bump when loaders or chunking change what a file turns into: every document is then re-read
 # (chunks whose text is unchanged keep their embeddings).
-RECIPE_VERSION = 4
+RECIPE_VERSION = 5  # 5: page languages detected from the whole page, not its first 80 characters
 
 
 def content_hash(path: Path, entry: CatalogEntry | None, recipe: str = "") -> str:

@@ -10,6 +10,7 @@ from ingest.load import load_document
 from ingest.ocr import tesseract_available
 from ingest.pdf import PdfParser
 from kb.errors import DocumentReadError
+from kb.languages import detect_language
 from kb.settings import ParseSettings
 from tests.docs import NOTO, make_docx, make_encrypted_pdf, make_image_pdf, make_pdf, make_pptx
 
@@ -35,6 +36,28 @@ def test_pdf_in_thai_is_extracted_and_detected(tmp_path: Path) -> None:
     page = load_document(pdf, "th.pdf").pages[0]
     assert "แหลมฉบัง" in page.text
     assert page.language == "th"
+
+
+def test_a_page_is_detected_by_all_its_text_not_its_opening_words() -> None:
+    banner = "Sample content written for the Portwise demo library, not an official document."
+    malay = (
+        "Sistem komuniti pelabuhan menghubungkan ejen perkapalan, kastam dan pengendali terminal. "
+        "Data ketibaan kapal dimasukkan sekali sahaja dan dikongsi dengan semua agensi."
+    )
+    assert detect_language(f"{banner} {malay}"[:80]) == "en"  # what the first 80 characters say
+    assert detect_language(f"{banner} {malay}") == "ms"
+    # Sample-library pages that opened with an English banner, title or term (they were en/ceb),
+    # and so escaped their language's filter and the attraction correction.
+    library = Path(__file__).resolve().parents[1] / "kb" / "library"
+    expected = {
+        "case-studies/sistem-komuniti-pelabuhan-port-klang.md": "ms",
+        "case-studies/manila-port-city-green-port-fil.docx": "fil",
+        "lectures/gefahrgut-im-hafen.pdf": "de",
+        "guidelines/just-in-time-arrival-guideline.pdf": "en",
+    }
+    for doc_id, language in expected.items():
+        pages = load_document(library / doc_id, doc_id).pages
+        assert {page.language for page in pages} == {language}, doc_id
 
 
 def test_encrypted_pdf_needs_the_catalog_password(tmp_path: Path) -> None:
