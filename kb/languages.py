@@ -213,6 +213,16 @@ def ascii_digits(text: str) -> str:
     return text.translate(_ascii_digit_table())
 
 
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d|25[0-9]\d)(?!\d)")
+_BUDDHIST_ERA = 543  # Thai (and Lao, Khmer) texts may count years from 543 BCE: 2560 is 2017
+
+
+def named_years(text: str) -> set[int]:
+    """The years `text` names, in any script's digits, Buddhist-era years as Common Era ones."""
+    years = {int(y) for y in _YEAR.findall(ascii_digits(text))}
+    return {y - _BUDDHIST_ERA if y >= 2500 else y for y in years}
+
+
 def lexical_tokens(text: str) -> list[str]:
     """Lower-cased words for lexical search (BM25), punctuation dropped.
 

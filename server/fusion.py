@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+import math
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -77,6 +78,29 @@ def zscore_by_group(
         mean, std = stats.get(groups.get(item, ""), (0.0, 1.0))
         out[item] = (value - mean) / (std or 1.0)
     return out
+
+
+def year_boost(
+    fused: Mapping[K, float],
+    year_of: Mapping[K, int],
+    years: Collection[int],
+    documents_per_year: Mapping[int, int],
+    documents: int,
+    weight: float,
+) -> dict[K, float]:
+    """Fused scores, plus a share for items whose document's catalog year the question names.
+
+    The share is `weight` times how rare that year is among the library's documents (log N/df
+    over log N): a year one document carries counts in full, one that most carry barely.
+    """
+    boost: dict[int, float] = {}
+    for year in years:
+        holders = documents_per_year.get(year, 0)
+        if holders and documents > 1:
+            boost[year] = weight * math.log(documents / holders) / math.log(documents)
+    if not boost:
+        return dict(fused)
+    return {item: score + boost.get(year_of.get(item, 0), 0.0) for item, score in fused.items()}
 
 
 def ordered(scores: Mapping[K, float]) -> list[K]:

@@ -12,9 +12,15 @@ import numpy as np
 
 from kb.embedder import Embedder, sparse_head
 from kb.errors import PortwiseError
-from kb.languages import content_terms, detect_language, latin_words, lexical_tokens
+from kb.languages import (
+    content_terms,
+    detect_language,
+    latin_words,
+    lexical_tokens,
+    named_years,
+)
 from kb.settings import SearchSettings
-from kb.store import MetaFilter, Store
+from kb.store import MetaFilter, Store, StoredChunk
 from kb.types import Chunk, DocumentRecord, Filters, Hit
 from server import fusion
 from server.centring import QueryCentres, glossary_centres
@@ -101,6 +107,7 @@ class SearchIndex:
     language_share: dict[str, float]  # share of chunks per page language
     languages: LanguageStats | None  # only the `zscore` calibration needs them
     sparse: SparseIndex | None = None  # None: the sparse leg is off or no chunk has a vector
+    documents_per_year: dict[int, int] = field(default_factory=dict)  # catalog year -> documents
 
 
 class Retriever:
@@ -159,6 +166,7 @@ class Retriever:
                     else None
                 ),
                 sparse=sparse if sparse is not None and sparse.covered else None,
+                documents_per_year=_documents_per_year(lexical.rows),
             )
             _ = self.glossary, self.centres()
             logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
@@ -205,7 +213,9 @@ class Retriever:
                 weights[f"dense{suffix}"] = share * weights["dense"]
                 weights[f"lexical{suffix}"] = share * self._weights("en", index)["lexical"]
                 clock.lap(lap)
-        hits = self._fuse(legs.rankings, legs.scores, chunks, index, k, weights, legs.item_weights)
+        hits = self._fuse(
+            legs.rankings, legs.scores, chunks, index, k, weights, legs.item_weights, query
+        )
         clock.lap("fuse_ms")
         return SearchResult(query=query, hits=hits, timings=clock.timings(), translation=english)
 
@@ -321,6 +331,7 @@ class Retriever:
         k: int,
         weights: dict[str, float],
         item_weights: dict[str, dict[str, float]],
+        query: str,
     ) -> list[Hit]:
         settings = self.settings
         if len(rankings) == 1:  # one leg: its own scores (calibrated cosine or BM25)
@@ -331,6 +342,15 @@ class Retriever:
             fused = fusion.reciprocal_rank_fusion(rankings, settings.rrf_k, weights, item_weights)
         rows = index.lexical.by_id
         fused = {cid: v for cid, v in fused.items() if cid not in index.lexical.boilerplate}
+        # "The 2019 forum": that year's documents gain a share of the fused scale (hybrid only:
+        # a single leg keeps its own scores, cosine or BM25, as the baselines they are).
+        years = named_years(query) if settings.year_boost > 0 and len(rankings) > 1 else set()
+        if years:
+            year_of = {cid: _year(rows[cid]) for cid in fused if cid in rows}
+            documents = sum(index.documents_per_year.values())
+            fused = fusion.year_boost(
+                fused, year_of, years, index.documents_per_year, documents, settings.year_boost
+            )
         unknown = [cid for cid in fused if cid not in rows and cid not in chunks]
         if unknown:  # written after this index was built: read them from the store
             chunks.update({c.id: c for c in self.store.chunks(unknown)})
@@ -355,6 +375,22 @@ class Retriever:
 def _language(chunk_id: str, index: SearchIndex) -> str:
     row = index.lexical.by_id.get(chunk_id)
     return str(row.meta.get("language", "")) if row else ""
+
+
+def _year(row: StoredChunk) -> int:
+    try:
+        return int(row.meta.get("year") or 0)
+    except (TypeError, ValueError):  # a catalog year that is not a number names no year
+        return 0
+
+
+def _documents_per_year(rows: Iterable[StoredChunk]) -> dict[int, int]:
+    """How many documents carry each catalog year (0: none)."""
+    year_of_doc = {row.doc_id: _year(row) for row in rows}
+    counts: dict[int, int] = {}
+    for year in year_of_doc.values():
+        counts[year] = counts.get(year, 0) + 1
+    return counts
 
 
 def _shares(languages: Iterable[str]) -> dict[str, float]:

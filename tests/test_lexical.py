@@ -149,3 +149,12 @@ def test_a_lao_function_word_alone_no_longer_finds_the_lao_page() -> None:
 def test_latin_words_are_the_names_and_codes_in_another_script() -> None:
     text = "ລະບົບ TradeNet ແລະ IEC/IEEE 80005-1, CO2 ຕໍ່ TEU"
     assert latin_words(text) == ["TradeNet", "IEC/IEEE", "CO2", "TEU"]
+
+
+def test_named_years_in_any_script_and_era() -> None:
+    from kb.languages import named_years
+
+    assert named_years("Trong bài báo năm 2022 và CAPCN 2019") == {2019, 2022}
+    assert named_years("ក្នុងឆ្នាំ ២០២១ នៅកំពង់ផែ") == {2021}  # Khmer digits
+    assert named_years("ตามรายงานปี ๒๕๖๐ ของท่าเรือ") == {2017}  # Thai Buddhist era
+    assert named_years("IEC 80005-1, 2,350 m of quay, 1234 TEU, UN 1993") == {1993}

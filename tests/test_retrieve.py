@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -77,6 +79,20 @@ def test_one_document_holds_at_most_n_hits(store: Store, e5: object) -> None:
         "reefer temperature", k=5, filters=Filters(kind=("guideline",), country=("Malaysia",))
     ).hits
     assert len(alone) == 5  # only one document qualifies: it may fill every slot
+
+
+def test_a_year_the_question_names_lifts_that_years_documents(store: Store, e5: object) -> None:
+    plain = Retriever(store, e5, SearchSettings(year_boost=0))  # type: ignore[arg-type]
+    boosted = Retriever(store, e5, SearchSettings(year_boost=0.4))  # type: ignore[arg-type]
+    query = "berth occupancy and waiting ships in the 2023 course"
+    before = {h.chunk.doc_id: h.score for h in plain.search(query, k=10).hits}
+    after = {h.chunk.doc_id: h.score for h in boosted.search(query, k=10).hits}
+    share = 0.4 * math.log(7 / 2) / math.log(7)  # 2023: two of the seven documents
+    for doc_id in ("th/berth-th.txt", "de/anchorage.txt"):  # the 2023 documents
+        assert after[doc_id] == pytest.approx(before[doc_id] + share)
+    assert after["en/berth-occupancy.txt"] == pytest.approx(before["en/berth-occupancy.txt"])
+    dense = [(h.chunk.id, h.score) for h in boosted.search(query, k=5, mode="dense").hits]
+    assert dense == [(h.chunk.id, h.score) for h in plain.search(query, k=5, mode="dense").hits]
 
 
 def test_weighted_fusion_and_single_leg_modes(store: Store, e5: object) -> None:
