@@ -54,6 +54,13 @@ def test_refused_answer_shows_each_closest_document_once_without_citations() -> 
     assert t("vi", "ask.closest") in html
     assert html.count('class="pw-src"') == 2
     assert 'href="#pw-src/0/1"' in html and 'href="#pw-src/0/3"' in html
+    twins = (
+        hit("lectures/isps.pptx", 8),
+        hit("lectures/isps.pdf", 8),
+        hit("lectures/isps-2.pdf", 8),
+    )
+    html = render.answer_html(Answer(refused.text, (), "vi", True, twins), 0, "vi")
+    assert html.count('class="pw-src"') == 2  # the deck's PDF export is the deck, listed once
 
 
 def test_streaming_html_shows_searching_note_until_text_arrives() -> None:

@@ -70,16 +70,22 @@ def sources_html(hits: Sequence[Hit], turn: int, lang: str) -> str:
 
 
 def closest_html(hits: Sequence[Hit], turn: int, lang: str) -> str:
-    """A refusal's closest documents, each once, linking to its best passage."""
-    seen: set[str] = set()
+    """A refusal's closest documents, each once, linking to its best passage.
+
+    A slide deck and its PDF export (same path but the suffix, same title) are one document to
+    the reader: listed twice they read as a repeated line.
+    """
+    seen: set[tuple[str, str]] = set()
     items = []
     for n, hit in enumerate(hits, start=1):
-        if hit.chunk.doc_id in seen:
+        title = title_of(hit.chunk.meta, hit.chunk.doc_id)
+        key = (hit.chunk.doc_id.rsplit(".", 1)[0], title)
+        if key in seen:
             continue
-        seen.add(hit.chunk.doc_id)
+        seen.add(key)
         items.append(
             f'<div><a class="pw-src" href="{link_id("src", turn, n)}">'
-            f"{esc(title_of(hit.chunk.meta, hit.chunk.doc_id))}</a>"
+            f"{esc(title)}</a>"
             f' <span class="pw-muted">· {esc(t(lang, "page", page=hit.chunk.page))}</span></div>'
         )
     heading = f"<b>{esc(t(lang, 'ask.closest'))}</b>"
