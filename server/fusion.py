@@ -85,14 +85,15 @@ def year_boost(
     year_of: Mapping[K, int],
     years: Collection[int],
     documents_per_year: Mapping[int, int],
-    documents: int,
     weight: float,
 ) -> dict[K, float]:
     """Fused scores, plus a share for items whose document's catalog year the question names.
 
     The share is `weight` times how rare that year is among the library's documents (log N/df
-    over log N): a year one document carries counts in full, one that most carry barely.
+    over log N, N counting every document, those without a year too): a year one document
+    carries counts in full, one that most carry barely.
     """
+    documents = sum(documents_per_year.values())
     boost: dict[int, float] = {}
     for year in years:
         holders = documents_per_year.get(year, 0)

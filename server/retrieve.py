@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -347,9 +348,8 @@ class Retriever:
         years = named_years(query) if settings.year_boost > 0 and len(rankings) > 1 else set()
         if years:
             year_of = {cid: _year(rows[cid]) for cid in fused if cid in rows}
-            documents = sum(index.documents_per_year.values())
             fused = fusion.year_boost(
-                fused, year_of, years, index.documents_per_year, documents, settings.year_boost
+                fused, year_of, years, index.documents_per_year, settings.year_boost
             )
         unknown = [cid for cid in fused if cid not in rows and cid not in chunks]
         if unknown:  # written after this index was built: read them from the store
@@ -378,19 +378,12 @@ def _language(chunk_id: str, index: SearchIndex) -> str:
 
 
 def _year(row: StoredChunk) -> int:
-    try:
-        return int(row.meta.get("year") or 0)
-    except (TypeError, ValueError):  # a catalog year that is not a number names no year
-        return 0
+    return int(row.meta.get("year") or 0)  # the catalog validates it as a year (0: none)
 
 
 def _documents_per_year(rows: Iterable[StoredChunk]) -> dict[int, int]:
     """How many documents carry each catalog year (0: none)."""
-    year_of_doc = {row.doc_id: _year(row) for row in rows}
-    counts: dict[int, int] = {}
-    for year in year_of_doc.values():
-        counts[year] = counts.get(year, 0) + 1
-    return counts
+    return dict(Counter({row.doc_id: _year(row) for row in rows}.values()))
 
 
 def _shares(languages: Iterable[str]) -> dict[str, float]:
