@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from kb.glossary import load_glossary
 from kb.languages import ascii_digits, detect_language, lexical_tokens, split_sentences
 from kb.types import Chunk, Citation
 
@@ -23,6 +24,7 @@ _NUMBER = re.compile(r"\d+(?:[.,\s]\d{3}(?!\d))*(?:[.,]\d+)?")
 _SENTENCE = re.compile(r"(?<=[.!?。！？។])\s+|(?<=[。！？])|\n+")
 _END = ".!?。！？។:：;；"
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*\b")  # two or more capitals: IMO, TEU, ISPS
+_CLAUSE = re.compile(r"[;；]")
 _LATIN_WORD = re.compile(r"\b[A-Za-z][A-Za-z0-9'-]*\b")
 # Support scorer: a claim against candidate quotes -> support in [0, 1] for each.
 Scorer = Callable[[str, Sequence[str]], list[float]]
@@ -127,12 +129,20 @@ def asked_names(claim: str, question: str) -> set[str]:
     """Names the question gives that the claim repeats ("… Philippine Ports Authority …").
 
     A claim about the entity the user asked about must come from a source that names it, in any
-    Latin-script language; German is left out, as it capitalises every noun.
+    Latin-script language; German is left out, as it capitalises every noun. The words of a port
+    glossary term the claim uses are not names: the Malay "Forum Pelabuhan Pintar" is the
+    Smart Port Forum, and an English source names it in English.
     """
     if not question or detect_language(strip_markers(claim)) == "de":
         return set()
     asked = {_fold(w) for w in _capitalised(question) | set(_LATIN_WORD.findall(question)[:1])}
-    return {_fold(w) for w in _capitalised(claim)} & asked
+    terms = {
+        _fold(w)
+        for term in load_glossary().find(claim)
+        for _, name in term.variants()
+        for w in _LATIN_WORD.findall(name)
+    }
+    return ({_fold(w) for w in _capitalised(claim)} & asked) - terms
 
 
 def facts_ok(claim: str, source: str, given: str = "") -> bool:
@@ -182,15 +192,27 @@ def quotes(chunk: Chunk) -> list[str]:
     return found or [chunk.text.strip()]
 
 
+def clauses(sentence: str) -> list[str]:
+    """The sentence's clauses when semicolons join several, else none."""
+    parts = [p.strip() for p in _CLAUSE.split(sentence)]
+    return [p for p in parts if p] if len(parts) > 1 else []
+
+
 def best_quote(claim: str, chunk: Chunk, scorer: Scorer = lexical_support) -> tuple[str, float]:
     """The chunk sentence that best supports the claim, scored against the sentence and the chunk.
 
-    The support is the best over every sentence and the whole chunk; the quote shown is the best
-    sentence among those holding most of the claim's numbers, since that is the evidence a
-    reader checks.
+    The support is the best over every sentence, each clause of one (a claim in another language
+    restates one clause, and embedding similarity with the whole sentence stays low: "大桥是1994年
+    通车的" against "The Friendship Bridge opened in 1994; the railway … followed in 2009."),
+    and the whole chunk. The quote shown is a whole sentence: the best among those holding most
+    of the claim's numbers, since that is the evidence a reader checks.
     """
     candidates = quotes(chunk)
-    scores = scorer(claim, candidates)
+    parts = [(i, part) for i, sentence in enumerate(candidates) for part in clauses(sentence)]
+    scored = scorer(claim, candidates + [part for _, part in parts])
+    scores = scored[: len(candidates)]
+    for (i, _), score in zip(parts, scored[len(candidates) :], strict=True):
+        scores[i] = max(scores[i], score)  # a sentence supports what one of its clauses does
     best = max(range(len(candidates)), key=lambda i: scores[i])
     whole = scorer(claim, [chunk.text])[0] if len(candidates) > 1 else scores[best]
     shown = best

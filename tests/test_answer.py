@@ -336,3 +336,26 @@ def test_an_answer_that_admits_the_sources_do_not_cover_it_is_a_refusal(
     answer, _ = _asker(library, e5, admits).ask(question)
     assert answer.refused and answer.text == REFUSALS["en"] and answer.citations == ()
     assert answer.sources  # the closest documents are still listed
+
+
+def test_a_clause_of_a_long_source_sentence_supports_a_claim_in_another_language(
+    e5: object,
+) -> None:
+    from kb.types import Chunk
+    from server.answer import EmbeddingScorer
+    from server.citations import best_quote, verify
+
+    notes = Chunk(
+        id="dry-5", doc_id="dry-ports.pptx", page=5, position=0, language="en",
+        text="The Friendship Bridge opened in 1994; the railway across it to Thanaleng station\n"
+        "followed in 2009.",
+    )  # fmt: skip
+    claim = "老挝他那凉陆港旁边的第一座老泰友谊大桥是1994年通车的。"
+    scorer = EmbeddingScorer(e5)
+    # The whole English sentence, half about the railway, is too far from the Chinese claim ...
+    assert scorer(claim, [notes.text])[0] < 0.15
+    # ... its first clause states it, and the sentence is the quote the reader checks.
+    quote, support = best_quote(claim, notes, scorer)
+    assert support >= 0.15 and quote.startswith("The Friendship Bridge opened in 1994; the railway")
+    kept = verify(f"{claim[:-1]} [1]。", [notes], scorer, given="老泰友谊大桥是哪一年通车的？")
+    assert [c.n for c in kept.citations] == [1]

@@ -223,3 +223,18 @@ def test_a_name_the_question_gives_must_be_in_the_source_that_a_claim_cites() ->
     assert verify(
         vi, [caimep], given="Tỷ lệ sử dụng bến ở Cái Mép năm 2020 là bao nhiêu?"
     ).citations
+
+
+def test_a_glossary_term_in_a_claim_is_not_a_name_the_source_must_repeat() -> None:
+    from server.citations import asked_names
+
+    table = _chunk("forums.pdf", 5, "Forum | Host | Participants\n2022 | Kuala Lumpur | 231")
+    question = "Berapakah peserta Forum Pelabuhan Pintar 2022 di Kuala Lumpur?"
+    claim = "231 peserta Forum Pelabuhan Pintar 2022 dihoskan dari Kuala Lumpur [1]."
+    # "Pelabuhan Pintar" is the glossary's Malay "smart port", a term of the course, not a name:
+    # the English source says it in English, and it still names the forum and the city.
+    assert asked_names(claim, question) == {"forum", "kuala", "lumpur"}
+    assert [c.n for c in verify(claim, [table], given=question).citations] == [1]
+    # A city the source never names still voids the citation.
+    elsewhere = "231 peserta Forum Pelabuhan Pintar 2022 dihoskan dari Manila [1]."
+    assert verify(elsewhere, [table], given="Berapakah peserta forum di Manila?").citations == ()

@@ -40,7 +40,9 @@ def test_glossary_has_the_core_terms_in_every_language() -> None:
 @pytest.mark.parametrize(
     ("name", "term_id"),
     [("泊位", "berth"), ("ท่าเรือบก", "dry-port"), ("Landstrom", "shore-power"), ("teu", "teu"),
-     ("ຕູ້ເຢັນ", "reefer"), ("kastam", "customs"), ("cảng cạn", "dry-port")],
+     ("ຕູ້ເຢັນ", "reefer"), ("kastam", "customs"), ("cảng cạn", "dry-port"),
+     ("ທ່າເຮືອອັດສະລິຍະ", "smart-port"), ("តោនសរុប", "gross-tonnage"), ("铁海联运", "sea-rail-intermodal"),
+     ("Lkw-Zeitfenster", "truck-appointment-system")],
 )  # fmt: skip
 def test_lookup_by_any_language(name: str, term_id: str) -> None:
     found = load_glossary().lookup(name)
