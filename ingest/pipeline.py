@@ -6,6 +6,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -19,9 +20,11 @@ from kb.catalog import CATALOG_NAMES, Catalog, CatalogEntry, load_catalog
 from kb.embedder import Embedder, sparse_head
 from kb.errors import DocumentReadError
 from kb.languages import lexical_tokens
+from kb.sentences import sentences_of
+from kb.sentences import to_text as sentence_text
 from kb.settings import ChunkSettings, ParseSettings, Settings
 from kb.sparse import to_text
-from kb.store import Store
+from kb.store import Store, StoredVector
 from kb.types import Chunk, DocumentRecord, LoadedDocument
 
 logger = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ class SyncReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     sparse_seconds: float = 0.0  # the sparse head's own pass over the chunks
+    sentence_seconds: float = 0.0  # embedding the chunks' sentences (the sentence leg)
 
     @property
     def failed(self) -> bool:
@@ -76,6 +80,7 @@ class SyncReport:
             "seconds": round(self.seconds, 3),
             "embed_seconds": round(self.embed_seconds, 3),
             "sparse_seconds": round(self.sparse_seconds, 3),
+            "sentence_seconds": round(self.sentence_seconds, 3),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -135,6 +140,7 @@ class Syncer:
         batch_size: int = 16,
         parse: ParseSettings | None = None,
         sparse_terms: int = 0,
+        sentences: bool = False,
     ):
         self.store = store
         self.embedder = embedder
@@ -144,6 +150,7 @@ class Syncer:
         # Sparse vectors only where the embedder has a sparse head and the settings want them.
         self._sparse = sparse_head(embedder) if sparse_terms > 0 else None
         self.sparse_terms = sparse_terms if self._sparse is not None else 0
+        self.sentences = sentences
         self._pdf: PdfParser | None = None
 
     @classmethod
@@ -156,6 +163,7 @@ class Syncer:
             settings.embedder.batch_size,
             parse=settings.parse,
             sparse_terms=settings.embedder.sparse_terms,
+            sentences=settings.embedder.sentence_vectors,
         )
 
     def sync(self, folder: Path, progress: SyncProgress | None = None) -> SyncReport:
@@ -215,6 +223,7 @@ class Syncer:
         recipe = (
             f"{self.chunking.max_tokens}/{self.chunking.overlap_tokens}{self._ocr_recipe(path)}"
             f"{f'/sparse:{self.sparse_terms}' if self.sparse_terms else ''}"
+            f"{'/sentences' if self.sentences else ''}"
         )
         digest = content_hash(path, entry, recipe)
         if record is not None and record.content_hash == digest:
@@ -314,16 +323,45 @@ class Syncer:
                 found = self._sparse.embed_sparse([texts[c.id] for c in batch], self.sparse_terms)
                 report.sparse_seconds += time.perf_counter() - began
                 sparse.update({c.id: to_text(v) for c, v in zip(batch, found)})
+        fresh = {c.id for c in missing}
+        sentences = self._sentence_vectors(chunks, stored, fresh, report) if self.sentences else {}
         matrix = (
             np.stack([known[c.id] for c in chunks]) if chunks else np.zeros((0, self.store.dim))
         )
         stamped = [
             replace(
-                c, meta={**c.meta, "embed_hash": hashes[c.id], **self._sparse_meta(sparse, c.id)}
+                c,
+                meta={
+                    **c.meta,
+                    "embed_hash": hashes[c.id],
+                    **self._sparse_meta(sparse, c.id),
+                    **({"sentences": sentences[c.id]} if sentences.get(c.id) else {}),
+                },
             )
             for c in chunks
         ]
         return stamped, matrix.astype(np.float32), len(missing)
+
+    def _sentence_vectors(
+        self,
+        chunks: Sequence[Chunk],
+        stored: Mapping[str, StoredVector],
+        fresh: set[str],
+        report: SyncReport,
+    ) -> dict[str, str]:
+        """Each chunk's sentence vectors as stored text: kept with its chunk vector, else embedded."""
+        out = {c.id: stored[c.id].sentences for c in chunks if c.id in stored and c.id not in fresh}
+        todo = [(c.id, s) for c in chunks if not out.get(c.id) for s in sentences_of(c.text)]
+        vectors: dict[str, list[np.ndarray]] = {}
+        for start in range(0, len(todo), self.batch_size):
+            batch = todo[start : start + self.batch_size]
+            began = time.perf_counter()
+            found = self.embedder.embed_passages([text for _, text in batch])
+            report.sentence_seconds += time.perf_counter() - began
+            for (chunk_id, _), vector in zip(batch, found, strict=True):
+                vectors.setdefault(chunk_id, []).append(vector)
+        out.update({cid: sentence_text(np.stack(rows)) for cid, rows in vectors.items()})
+        return out
 
     def _sparse_meta(self, sparse: dict[str, str], chunk_id: str) -> dict[str, str | int]:
         if not sparse.get(chunk_id):

@@ -44,6 +44,7 @@ class StoredChunk:
     tokens: str
     meta: Mapping[str, Any] = field(default_factory=dict)
     sparse: str = ""  # the chunk's sparse vector as `kb.sparse.to_text` writes it ("" if none)
+    sentences: str = ""  # its sentence vectors as `kb.sentences.to_text` writes them ("" if none)
     text_hash: str = ""  # of the chunk's text, whitespace normalised (finds boilerplate)
 
 
@@ -55,6 +56,7 @@ class StoredVector:
     embed_hash: str
     sparse: str = ""
     sparse_terms: int = 0  # the term budget `sparse` was made with
+    sentences: str = ""  # the chunk's sentence vectors as `kb.sentences.to_text` writes them
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ class Store:
                 str((meta or {}).get("embed_hash", "")),
                 str((meta or {}).get("sparse", "")),
                 int((meta or {}).get("sparse_terms", 0)),
+                str((meta or {}).get("sentences", "")),
             )
             for cid, vec, meta in zip(found["ids"], found["embeddings"], found["metadatas"])
         }
@@ -319,6 +322,7 @@ class Store:
                     tokens=str(meta.get("tokens", "")),
                     meta={k: meta[k] for k in FILTER_KEYS if k in meta},
                     sparse=str(meta.get("sparse", "")),
+                    sentences=str(meta.get("sentences", "")),
                     text_hash=hashlib.sha1(" ".join((text or "").split()).encode()).hexdigest(),
                 )
             offset += len(batch["ids"])
@@ -408,6 +412,7 @@ _SKIP = {
     "embed_hash",
     "sparse",
     "sparse_terms",
+    "sentences",
 }
 
 

