@@ -107,9 +107,17 @@ def figure_values(text: str) -> set[str]:
     return numbers_in(plain) | words
 
 
+# "p. 5": a page the answer points to (the sources are headed "(title, p. 5)"), not a figure it states.
+_PAGE_REFERENCE = re.compile(r"\bpp?\.\s*\d+(?:\s*[-–]\s*\d+)?")
+
+
 def figures_in(text: str) -> set[str]:
-    """The numbers a text states: digit strings (any script) and numbers written as words."""
-    plain = strip_markers(text)
+    """The numbers a text states: digit strings (any script) and numbers written as words.
+
+    Page references ("p. 5") are not figures: an answer that only names the page it copied from
+    has not given the figure a question asks for.
+    """
+    plain = _PAGE_REFERENCE.sub(" ", strip_markers(text))
     words = {w for w in lexical_tokens(plain) if w in _NUMBER_WORDS}
     return numbers_in(plain) | words | set(_CHINESE_NUMERALS.findall(plain))
 

@@ -21,7 +21,7 @@ from kb.types import Chunk, Citation
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;，、]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,\s]\d{3}(?!\d))*(?:[.,]\d+)?")
-_SENTENCE = re.compile(r"(?<=[.!?。！？។])\s+|(?<=[。！？])|\n+")
+_SENTENCE = re.compile(r"(?<![\s(]pp\.)(?<![\s(]p\.)(?<=[.!?。！？។])\s+|(?<=[。！？])|\n+")
 _END = ".!?。！？។:：;；"
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*\b")  # two or more capitals: IMO, TEU, ISPS
 _CLAUSE = re.compile(r"[;；]")

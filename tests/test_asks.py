@@ -11,6 +11,7 @@ from server.asks import (
     asks_for_figure,
     declines,
     figure_values,
+    figures_in,
     states_figure,
     states_kind,
 )
@@ -216,3 +217,16 @@ def test_figure_values_read_number_words_of_every_language_as_digits() -> None:
     }  # zweimal: not a value
     assert figure_values("Năm 2024 có 12 tàu") == {"2024", "12"}  # năm: "year", not five
     assert figure_values("三个码头") == {"3"} and figure_values("三亚港") == set()
+
+
+def test_a_page_reference_is_not_the_figure_a_question_asks_for() -> None:
+    question = "IMO ກຳນົດອາຍຸຕ່ຳສຸດຂອງເຈົ້າໜ້າທີ່ຮັກສາຄວາມປອດໄພທ່າເຮືອ (PFSO) ໄວ້ຈັກປີ?"
+    # Seen from the local model: the page of the source header, copied, and no age at all.
+    copied = (
+        "The ISPS Code in Practice, p. 5 states that one PFSO may cover several facilities [3]."
+    )
+    assert not answers_figure(copied, question)
+    assert answers_figure(
+        "The ISPS Code in Practice, p. 5 sets no minimum age of 18 [3].", question
+    )
+    assert figures_in("See pp. 4-6 and p.7: 500 gross tonnage.") == {"500"}

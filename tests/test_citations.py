@@ -238,3 +238,12 @@ def test_a_glossary_term_in_a_claim_is_not_a_name_the_source_must_repeat() -> No
     # A city the source never names still voids the citation.
     elsewhere = "231 peserta Forum Pelabuhan Pintar 2022 dihoskan dari Manila [1]."
     assert verify(elsewhere, [table], given="Berapakah peserta forum di Manila?").citations == ()
+
+
+def test_a_page_reference_does_not_end_a_sentence() -> None:
+    answer = (
+        "The ISPS Code in Practice, p. 5 states that one PFSO may cover several facilities. [1]"
+    )
+    assert [(c.text, c.cited) for c in parse(answer)] == [
+        ("The ISPS Code in Practice, p. 5 states that one PFSO may cover several facilities.", (1,))
+    ]
