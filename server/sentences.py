@@ -25,8 +25,8 @@ class SentenceIndex:
         starts: list[int] = []
         count = 0
         for i, row in enumerate(rows):
-            vectors = from_text(row.sentences, dim) if row.sentences else None
-            if vectors is None or not len(vectors):
+            vectors = from_text(row.sentences, dim)  # none for "" (stored before the leg existed)
+            if not len(vectors):
                 continue
             blocks.append(vectors)
             owners.append(i)

@@ -123,3 +123,38 @@ def ingested_store(root: Path, embedder: Any) -> Store:
     chunking = ChunkSettings(max_tokens=48, overlap_tokens=8)
     Syncer(store, embedder, chunking, sparse_terms=128).sync(write_library(root / "lib"))
     return store
+
+
+def check_leg_joins_hybrid_search(store: Store, embedder: Any, leg: str) -> None:
+    """A hybrid leg (`sparse`, `sentence`) ranks the library's berth-occupancy documents best for a
+    Vietnamese question, is timed, and keeps to a filter."""
+    from kb.types import Filters
+    from server.retrieve import Retriever
+
+    retriever = Retriever(store, embedder)
+    result = retriever.search("Tỷ lệ chiếm dụng cầu bến là gì?", k=5)
+    assert f"{leg}_ms" in result.timings
+    ranked = [h for h in result.hits if leg in h.ranks]
+    assert ranked
+    best = min(ranked, key=lambda h: h.ranks[leg]).chunk.doc_id
+    assert best in {"en/berth-occupancy.txt", "th/berth-th.txt"}  # the two on berth occupancy
+
+    filtered = retriever.search("berth occupancy", k=10, filters=Filters(country=("Thailand",)))
+    assert filtered.hits and all(h.chunk.meta["country"] == "Thailand" for h in filtered.hits)
+
+
+def check_leg_off_at_weight_zero_and_in_single_leg_modes(
+    store: Store, embedder: Any, leg: str
+) -> None:
+    """`{leg}_weight=0` turns the leg off, and the dense and lexical modes run their leg alone."""
+    from kb.settings import SearchSettings
+    from server.retrieve import Retriever
+
+    off = Retriever(store, embedder, SearchSettings(**{f"{leg}_weight": 0}))
+    result = off.search("berth occupancy", k=5)
+    assert all(leg not in hit.ranks for hit in result.hits)
+    assert f"{leg}_ms" not in result.timings
+    on = Retriever(store, embedder)
+    for mode in ("dense", "lexical"):
+        hits = on.search("berth occupancy", k=5, mode=mode).hits  # type: ignore[arg-type]
+        assert all(set(hit.ranks) == {mode} for hit in hits)

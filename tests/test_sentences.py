@@ -9,12 +9,14 @@ import pytest
 
 from ingest.pipeline import Syncer
 from kb.sentences import MAX_SENTENCES, from_text, sentences_of, to_text
-from kb.settings import ChunkSettings, SearchSettings, StoreSettings
+from kb.settings import ChunkSettings, StoreSettings
 from kb.store import Store, StoredChunk
-from kb.types import Filters
-from server.retrieve import Retriever
 from server.sentences import SentenceIndex
-from tests.search_library import write_library
+from tests.search_library import (
+    check_leg_joins_hybrid_search,
+    check_leg_off_at_weight_zero_and_in_single_leg_modes,
+    write_library,
+)
 
 CHUNKING = ChunkSettings(max_tokens=48, overlap_tokens=8)
 
@@ -95,24 +97,8 @@ def store(library: Path, tmp_path_factory: pytest.TempPathFactory, e5: object) -
 
 
 def test_sentence_leg_joins_hybrid_search_and_follows_filters(store: Store, e5: object) -> None:
-    retriever = Retriever(store, e5)  # type: ignore[arg-type]
-    result = retriever.search("Tỷ lệ chiếm dụng cầu bến là gì?", k=5)
-    assert "sentence_ms" in result.timings
-    ranked = [h for h in result.hits if "sentence" in h.ranks]
-    assert ranked
-    best = min(ranked, key=lambda h: h.ranks["sentence"]).chunk.doc_id
-    assert best in {"en/berth-occupancy.txt", "th/berth-th.txt"}  # the two on berth occupancy
-
-    filtered = retriever.search("berth occupancy", k=10, filters=Filters(country=("Thailand",)))
-    assert filtered.hits and all(h.chunk.meta["country"] == "Thailand" for h in filtered.hits)
+    check_leg_joins_hybrid_search(store, e5, "sentence")
 
 
 def test_sentence_leg_off_at_weight_zero_and_in_single_leg_modes(store: Store, e5: object) -> None:
-    off = Retriever(store, e5, SearchSettings(sentence_weight=0))  # type: ignore[arg-type]
-    result = off.search("berth occupancy", k=5)
-    assert all("sentence" not in hit.ranks for hit in result.hits)
-    assert "sentence_ms" not in result.timings
-    on = Retriever(store, e5)  # type: ignore[arg-type]
-    for mode in ("dense", "lexical"):
-        hits = on.search("berth occupancy", k=5, mode=mode).hits  # type: ignore[arg-type]
-        assert all(set(hit.ranks) == {mode} for hit in hits)
+    check_leg_off_at_weight_zero_and_in_single_leg_modes(store, e5, "sentence")
