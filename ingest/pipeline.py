@@ -6,7 +6,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -20,11 +20,12 @@ from kb.catalog import CATALOG_NAMES, Catalog, CatalogEntry, load_catalog
 from kb.embedder import Embedder, sparse_head
 from kb.errors import DocumentReadError
 from kb.languages import lexical_tokens
+from kb.muse import MuseEncoder, covers, muse_encoder
 from kb.sentences import sentences_of
 from kb.sentences import to_text as sentence_text
 from kb.settings import ChunkSettings, ParseSettings, Settings
 from kb.sparse import to_text
-from kb.store import Store, StoredVector
+from kb.store import Store
 from kb.types import Chunk, DocumentRecord, LoadedDocument
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class SyncReport:
     embed_seconds: float = 0.0
     sparse_seconds: float = 0.0  # the sparse head's own pass over the chunks
     sentence_seconds: float = 0.0  # embedding the chunks' sentences (the sentence leg)
+    muse_seconds: float = 0.0  # the second embedder's chunk and sentence vectors (the muse leg)
 
     @property
     def failed(self) -> bool:
@@ -81,6 +83,7 @@ class SyncReport:
             "embed_seconds": round(self.embed_seconds, 3),
             "sparse_seconds": round(self.sparse_seconds, 3),
             "sentence_seconds": round(self.sentence_seconds, 3),
+            "muse_seconds": round(self.muse_seconds, 3),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -141,6 +144,7 @@ class Syncer:
         parse: ParseSettings | None = None,
         sparse_terms: int = 0,
         sentences: bool = False,
+        muse: MuseEncoder | None = None,
     ):
         self.store = store
         self.embedder = embedder
@@ -151,6 +155,7 @@ class Syncer:
         self._sparse = sparse_head(embedder) if sparse_terms > 0 else None
         self.sparse_terms = sparse_terms if self._sparse is not None else 0
         self.sentences = sentences
+        self.muse = muse  # the second embedder (`kb/muse.py`), or None for no `muse` vectors
         self._pdf: PdfParser | None = None
 
     @classmethod
@@ -164,6 +169,9 @@ class Syncer:
             parse=settings.parse,
             sparse_terms=settings.embedder.sparse_terms,
             sentences=settings.embedder.sentence_vectors,
+            muse=muse_encoder(settings.embedder.threads)
+            if settings.embedder.muse_vectors
+            else None,
         )
 
     def sync(self, folder: Path, progress: SyncProgress | None = None) -> SyncReport:
@@ -223,7 +231,7 @@ class Syncer:
         recipe = (
             f"{self.chunking.max_tokens}/{self.chunking.overlap_tokens}{self._ocr_recipe(path)}"
             f"{f'/sparse:{self.sparse_terms}' if self.sparse_terms else ''}"
-            f"{'/sentences' if self.sentences else ''}"
+            f"{'/sentences' if self.sentences else ''}{'/muse' if self.muse else ''}"
         )
         digest = content_hash(path, entry, recipe)
         if record is not None and record.content_hash == digest:
@@ -323,8 +331,26 @@ class Syncer:
                 found = self._sparse.embed_sparse([texts[c.id] for c in batch], self.sparse_terms)
                 report.sparse_seconds += time.perf_counter() - began
                 sparse.update({c.id: to_text(v) for c, v in zip(batch, found)})
-        fresh = {c.id for c in missing}
-        sentences = self._sentence_vectors(chunks, stored, fresh, report) if self.sentences else {}
+        fresh = {c.id for c in missing}  # re-embedded: their other vectors are redone too
+        kept = {c.id: stored[c.id] for c in chunks if c.id in stored and c.id not in fresh}
+        sentences: dict[str, str] = {}
+        if self.sentences:
+            sentences, seconds = self._vector_sets(
+                chunks,
+                {cid: v.sentences for cid, v in kept.items() if v.sentences},
+                lambda c: sentences_of(c.text),
+                self.embedder.embed_passages,
+            )
+            report.sentence_seconds += seconds
+        muse: dict[str, str] = {}
+        if self.muse is not None:  # the chunk as embedded, then its sentences: `server/muse.py`
+            muse, seconds = self._vector_sets(
+                chunks,
+                {cid: v.muse for cid, v in kept.items() if v.muse},
+                lambda c: [texts[c.id], *sentences_of(c.text)] if covers(c.language) else [],
+                self.muse.embed,
+            )
+            report.muse_seconds += seconds
         matrix = (
             np.stack([known[c.id] for c in chunks]) if chunks else np.zeros((0, self.store.dim))
         )
@@ -336,32 +362,38 @@ class Syncer:
                     "embed_hash": hashes[c.id],
                     **self._sparse_meta(sparse, c.id),
                     **({"sentences": sentences[c.id]} if sentences.get(c.id) else {}),
+                    **({"muse": muse[c.id]} if muse.get(c.id) else {}),
                 },
             )
             for c in chunks
         ]
         return stamped, matrix.astype(np.float32), len(missing)
 
-    def _sentence_vectors(
+    def _vector_sets(
         self,
         chunks: Sequence[Chunk],
-        stored: Mapping[str, StoredVector],
-        fresh: set[str],
-        report: SyncReport,
-    ) -> dict[str, str]:
-        """Each chunk's sentence vectors as stored text: kept with its chunk vector, else embedded."""
-        out = {c.id: stored[c.id].sentences for c in chunks if c.id in stored and c.id not in fresh}
-        todo = [(c.id, s) for c in chunks if not out.get(c.id) for s in sentences_of(c.text)]
+        kept: Mapping[str, str],
+        texts_of: Callable[[Chunk], list[str]],
+        encode: Callable[[Sequence[str]], np.ndarray],
+    ) -> tuple[dict[str, str], float]:
+        """Each chunk's vectors of `texts_of(chunk)` as stored text, and the seconds spent encoding.
+
+        A chunk in `kept` (stored with an unchanged chunk vector) keeps its text; the others are
+        encoded in batches across chunks.
+        """
+        out = dict(kept)
+        todo = [(c.id, text) for c in chunks if not out.get(c.id) for text in texts_of(c)]
         vectors: dict[str, list[np.ndarray]] = {}
+        seconds = 0.0
         for start in range(0, len(todo), self.batch_size):
             batch = todo[start : start + self.batch_size]
             began = time.perf_counter()
-            found = self.embedder.embed_passages([text for _, text in batch])
-            report.sentence_seconds += time.perf_counter() - began
+            found = encode([text for _, text in batch])
+            seconds += time.perf_counter() - began
             for (chunk_id, _), vector in zip(batch, found, strict=True):
                 vectors.setdefault(chunk_id, []).append(vector)
         out.update({cid: sentence_text(np.stack(rows)) for cid, rows in vectors.items()})
-        return out
+        return out, seconds
 
     def _sparse_meta(self, sparse: dict[str, str], chunk_id: str) -> dict[str, str | int]:
         if not sparse.get(chunk_id):

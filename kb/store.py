@@ -45,6 +45,7 @@ class StoredChunk:
     meta: Mapping[str, Any] = field(default_factory=dict)
     sparse: str = ""  # the chunk's sparse vector as `kb.sparse.to_text` writes it ("" if none)
     sentences: str = ""  # its sentence vectors as `kb.sentences.to_text` writes them ("" if none)
+    muse: str = ""  # the second embedder's vectors of the chunk, then its sentences (same format)
     text_hash: str = ""  # of the chunk's text, whitespace normalised (finds boilerplate)
 
 
@@ -57,6 +58,7 @@ class StoredVector:
     sparse: str = ""
     sparse_terms: int = 0  # the term budget `sparse` was made with
     sentences: str = ""  # the chunk's sentence vectors as `kb.sentences.to_text` writes them
+    muse: str = ""  # the second embedder's vectors (`kb/muse.py`), in the same format
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ class Store:
                 str((meta or {}).get("sparse", "")),
                 int((meta or {}).get("sparse_terms", 0)),
                 str((meta or {}).get("sentences", "")),
+                str((meta or {}).get("muse", "")),
             )
             for cid, vec, meta in zip(found["ids"], found["embeddings"], found["metadatas"])
         }
@@ -323,6 +326,7 @@ class Store:
                     meta={k: meta[k] for k in FILTER_KEYS if k in meta},
                     sparse=str(meta.get("sparse", "")),
                     sentences=str(meta.get("sentences", "")),
+                    muse=str(meta.get("muse", "")),
                     text_hash=hashlib.sha1(" ".join((text or "").split()).encode()).hexdigest(),
                 )
             offset += len(batch["ids"])
@@ -413,6 +417,7 @@ _SKIP = {
     "sparse",
     "sparse_terms",
     "sentences",
+    "muse",
 }
 
 

@@ -51,15 +51,30 @@ def min_max(scores: Mapping[K, float]) -> dict[K, float]:
 
 
 def weighted_fusion(
-    scores: Mapping[str, Mapping[K, float]], weights: Mapping[str, float] | None = None
+    scores: Mapping[str, Mapping[K, float]],
+    weights: Mapping[str, float] | None = None,
+    stand_ins: Mapping[str, tuple[str, Collection[K]]] | None = None,
 ) -> dict[K, float]:
-    """Weighted sum of each leg's min-max normalised scores; an item a leg missed gets 0 there."""
+    """Weighted sum of each leg's min-max normalised scores; an item a leg missed gets 0 there.
+
+    `stand_ins[leg] = (other, items)`: `items` are ones `leg` cannot score at all, as opposed to
+    ones it ranked low (a language its encoder does not know); they take `other` leg's normalised
+    score in its place, so that leg does not count them as misses.
+    """
     weights = weights or {}
+    normalised = {leg: min_max(leg_scores) for leg, leg_scores in scores.items()}
     fused: dict[K, float] = {}
-    for leg, leg_scores in scores.items():
+    for leg, values in normalised.items():
         weight = weights.get(leg, 1.0)
-        for item, value in min_max(leg_scores).items():
+        for item, value in values.items():
             fused[item] = fused.get(item, 0.0) + weight * value
+    for leg, (other, items) in (stand_ins or {}).items():
+        if leg not in normalised:
+            continue
+        weight = weights.get(leg, 1.0)
+        for item, value in normalised.get(other, {}).items():
+            if item in items:
+                fused[item] = fused.get(item, 0.0) + weight * value
     return fused
 
 

@@ -127,3 +127,21 @@ def test_collapse_duplicates_keeps_the_better_of_two_documents_with_the_same_tex
     assert fusion.collapse_duplicates(order, words, doc_of, threshold=1.01) == order
     short = {"a": frozenset({"berth"}), "b": frozenset({"berth"})}
     assert fusion.collapse_duplicates(["a", "b"], short, {"a": "1", "b": "2"}) == ["a", "b"]
+
+
+def test_weighted_fusion_scores_what_a_leg_cannot_read_with_its_stand_in() -> None:
+    dense = {"en-a": 1.0, "en-b": 0.5, "vi-c": 0.9, "vi-d": 0.0}
+    muse = {"en-a": 0.2, "en-b": 0.8, "en-e": 0.4}  # reads English only: vi-c is not a miss there
+    plain = fusion.weighted_fusion({"dense": dense, "muse": muse}, {"dense": 1.0, "muse": 0.5})
+    assert plain["vi-c"] == pytest.approx(0.9)  # without a stand-in: 0 in the muse leg
+    fused = fusion.weighted_fusion(
+        {"dense": dense, "muse": muse},
+        {"dense": 1.0, "muse": 0.5},
+        {"muse": ("dense", frozenset({"vi-c", "vi-d"}))},
+    )
+    assert fused["vi-c"] == pytest.approx(0.9 + 0.5 * 0.9)  # its dense score stands in
+    assert fused["vi-d"] == pytest.approx(0.0)
+    assert fused["en-a"] == pytest.approx(plain["en-a"])  # read by the leg: unchanged
+    assert fused["en-e"] == pytest.approx(0.5 * (0.4 - 0.2) / 0.6)  # ranked low, not stood in for
+    leg_absent = fusion.weighted_fusion({"dense": dense}, {}, {"muse": ("dense", {"vi-c"})})
+    assert leg_absent == fusion.weighted_fusion({"dense": dense})  # a leg that did not run: nothing

@@ -49,7 +49,7 @@ def test_index_scores_a_chunk_by_its_best_sentence_and_honours_the_mask() -> Non
         StoredChunk("c", "doc-c", "", sentences=""),  # stored before sentence vectors existed
         StoredChunk("d", "doc-d", "", sentences=stored([0, 0.25])),
     ]
-    index = SentenceIndex(rows, dim=2)
+    index = SentenceIndex([row.sentences for row in rows], dim=2)
     assert index.covered == 3
     # Row a's second sentence matches fully; a mean over its sentences would rank b first.
     assert index.search(np.asarray([0, 1.0]), depth=10) == [(0, 1.0), (1, 0.5), (3, 0.25)]
