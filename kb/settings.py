@@ -356,6 +356,11 @@ class ServerSettings(BaseModel):
     max_pages: int = Field(
         default=500, ge=1, description="Most pages (or slides) an uploaded document may have."
     )
+    warm_up: bool = Field(
+        default=True,
+        description="Build the search index and load the search models in the background at "
+        "start, so the first question does not wait for them.",
+    )
     data_dir: str = Field(
         default=".portwise/server",
         description="Folder for the server's own data: feedback and jobs (SQLite), page images.",

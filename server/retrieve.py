@@ -195,6 +195,23 @@ class Retriever:
             logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
         return self._index
 
+    @property
+    def indexed(self) -> bool:
+        """True when the in-memory index for the store's current version is built."""
+        return self._index is not None and self._index.version == self.store.version()
+
+    def warm(self) -> float:
+        """Build what a first search would: the index, query centres, the second embedder; seconds.
+
+        The server runs this in the background at start, so its first question does not wait
+        (on the sample library that wait was about 8 s).
+        """
+        began = time.perf_counter()
+        index = self.index()
+        if index.muse is not None:
+            muse.muse_encoder(threads=1).embed(["port"])
+        return time.perf_counter() - began
+
     def search(
         self,
         query: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,7 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._parts: Parts | None = None
+        self.warmed = threading.Event()  # set once the background warm-up is over (or off)
 
     @classmethod
     def open(cls, settings: Settings) -> Service:
@@ -102,6 +104,19 @@ class Service:
             pages=PageRenderer(data),
         )
         runner.start()
+        if settings.server.warm_up:
+            threading.Thread(target=self._warm, args=(retriever,), daemon=True).start()
+        else:
+            self.warmed.set()
+
+    def _warm(self, retriever: Retriever) -> None:
+        """Build the search index and load the search models before the first question."""
+        try:
+            logger.info("search warmed up in %.1f s", retriever.warm())
+        except Exception:  # a warm-up is an optimisation: the first search retries and reports
+            logger.exception("search warm-up failed; the first search will build the index")
+        finally:
+            self.warmed.set()
 
     def close(self) -> None:
         """Stop the ingest worker (a sync cut short is finished at the next start)."""

@@ -264,3 +264,18 @@ def test_the_mounted_ui_answers_on_root(tmp_path: Path, tiny: object, tiny_model
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert client.get("/healthz").json()["status"] == "ok", "API routes win over the mount"
         assert client.post("/api/v1/search", json={"query": "berth"}).status_code == 200
+
+
+def test_the_service_warms_search_up_in_the_background_at_start(
+    tmp_path: Path,
+    tiny: object,
+    tiny_model_dir: Path,
+) -> None:
+    with synced_client(api_settings(tmp_path / "on", tiny_model_dir)) as client:
+        service = client.app.state.service  # type: ignore[attr-defined]
+        assert service.warmed.wait(timeout=120)
+        assert service.parts.retriever.indexed  # built before any question asked for it
+    with synced_client(api_settings(tmp_path / "off", tiny_model_dir, warm_up=False)) as client:
+        service = client.app.state.service  # type: ignore[attr-defined]
+        assert service.warmed.is_set()
+        assert not service.parts.retriever.indexed  # off: the first search builds it

@@ -273,3 +273,13 @@ def test_dense_search_ranks_by_the_centred_query_vector(store: Store, e5: object
     plain_english = dict(store.nearest(e5.embed_queries([english])[0], 50))  # type: ignore[attr-defined]
     for hit in retriever.search(english, k=10, mode="dense").hits:
         assert hit.score == pytest.approx(plain_english[hit.chunk.id])  # English is not centred
+
+
+def test_warm_up_builds_what_the_first_search_would(store: Store, e5: object) -> None:
+    fresh = Retriever(store, e5)  # type: ignore[arg-type]
+    assert not fresh.indexed
+    fresh.warm()
+    assert fresh.indexed
+    index = fresh.index()
+    fresh.search("berth occupancy", k=3)
+    assert fresh.index() is index  # the search reused the warmed index
