@@ -9,7 +9,9 @@ import yaml
 
 from ingest.pipeline import Syncer
 from kb.settings import ChunkSettings, StoreSettings
-from kb.store import Store
+from kb.store import Store, StoredChunk
+
+CHUNKING = ChunkSettings(max_tokens=48, overlap_tokens=8)
 
 # file -> (text, catalog fields)
 DOCS: dict[str, tuple[str, dict[str, object]]] = {
@@ -120,9 +122,31 @@ def write_library(folder: Path, names: list[str] | None = None) -> Path:
 def ingested_store(root: Path, embedder: Any) -> Store:
     """The test library written under `root` and synced into a fresh store there."""
     store = Store(StoreSettings(path=str(root / "store")), embedder.name, embedder.dim)
-    chunking = ChunkSettings(max_tokens=48, overlap_tokens=8)
-    Syncer(store, embedder, chunking, sparse_terms=128).sync(write_library(root / "lib"))
+    Syncer(store, embedder, CHUNKING, sparse_terms=128).sync(write_library(root / "lib"))
     return store
+
+
+def check_vectors_filled_in_for_an_older_store(
+    store: Store, embedder: Any, library: Path, field: str, **leg: Any
+) -> tuple[dict[str, Any], dict[str, Any], list[StoredChunk]]:
+    """A store synced without a leg's vectors gets them from a sync with the leg.
+
+    `leg` holds the Syncer keywords that turn the leg on, `field` the StoredChunk field its
+    vectors land in. Every file is re-read, no chunk vector is computed again, the vectors are
+    never shown as chunk metadata, and the next sync finds every file unchanged. Returns the
+    filling sync's totals, the next sync's totals and the stored rows.
+    """
+    Syncer(store, embedder, CHUNKING).sync(library)
+    assert not any(getattr(row, field) for row in store.lexical_rows())
+    totals = Syncer(store, embedder, CHUNKING, **leg).sync(library).totals()
+    assert totals["indexed"] == totals["files"]  # the recipe changed: every file is redone...
+    assert totals["embedded"] == 0  # ...but no chunk vector is computed again
+    rows = list(store.lexical_rows())
+    assert rows
+    assert all(field not in c.meta for c in store.chunks([row.id for row in rows]))  # not shown
+    again = Syncer(store, embedder, CHUNKING, **leg).sync(library).totals()
+    assert again["unchanged"] == totals["files"]
+    return totals, again, rows
 
 
 def check_leg_joins_hybrid_search(

@@ -13,16 +13,17 @@ from ingest.pipeline import Syncer
 from kb import muse
 from kb.errors import ConfigError
 from kb.sentences import from_text, sentences_of
-from kb.settings import ChunkSettings, SearchSettings, StoreSettings
+from kb.settings import SearchSettings, StoreSettings
 from kb.store import Store
 from server.retrieve import Retriever
 from tests.search_library import (
+    CHUNKING,
     check_leg_joins_hybrid_search,
     check_leg_off_at_weight_zero_and_in_single_leg_modes,
+    check_vectors_filled_in_for_an_older_store,
     write_library,
 )
 
-CHUNKING = ChunkSettings(max_tokens=48, overlap_tokens=8)
 THAI_BERTH = "อัตราการใช้ท่าเทียบเรือคืออะไร"  # "what is the berth occupancy ratio?"
 
 
@@ -76,16 +77,11 @@ def test_ingest_stores_muse_vectors_for_known_languages_only_and_fills_in_an_old
     library: Path, tmp_path: Path, e5: object
 ) -> None:
     store = Store(StoreSettings(path=str(tmp_path / "store")), e5.name, e5.dim)  # type: ignore[attr-defined]
-    Syncer(store, e5, CHUNKING).sync(library)  # type: ignore[arg-type]
-    assert not any(row.muse for row in store.lexical_rows())
-
-    encoder = muse.muse_encoder()
-    report = Syncer(store, e5, CHUNKING, muse=encoder).sync(library)  # type: ignore[arg-type]
-    totals = report.totals()
-    assert totals["indexed"] == totals["files"]  # the recipe changed: every file is redone...
-    assert totals["embedded"] == 0  # ...but no e5 vector is computed again
+    totals, again, rows = check_vectors_filled_in_for_an_older_store(
+        store, e5, library, "muse", muse=muse.muse_encoder()
+    )
     assert totals["muse_seconds"] > 0
-    rows = list(store.lexical_rows())
+    assert again["muse_seconds"] == 0
     chunks = {c.id: c for c in store.chunks([row.id for row in rows])}
     seen = set()
     for row in rows:
@@ -98,11 +94,6 @@ def test_ingest_stores_muse_vectors_for_known_languages_only_and_fills_in_an_old
         else:
             assert len(vectors) == 0, chunk.doc_id  # Khmer, Lao: the encoder cannot read them
     assert seen == {"en", "th", "zh", "de"}
-    assert all("muse" not in c.meta for c in chunks.values())  # stored, never shown
-
-    again = Syncer(store, e5, CHUNKING, muse=encoder).sync(library)  # type: ignore[arg-type]
-    assert again.totals()["unchanged"] == totals["files"]
-    assert again.totals()["muse_seconds"] == 0
 
 
 @pytest.fixture(scope="module")

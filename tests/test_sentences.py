@@ -9,16 +9,16 @@ import pytest
 
 from ingest.pipeline import Syncer
 from kb.sentences import MAX_SENTENCES, from_text, sentences_of, to_text
-from kb.settings import ChunkSettings, StoreSettings
+from kb.settings import StoreSettings
 from kb.store import Store, StoredChunk
 from server.sentences import SentenceIndex
 from tests.search_library import (
+    CHUNKING,
     check_leg_joins_hybrid_search,
     check_leg_off_at_weight_zero_and_in_single_leg_modes,
+    check_vectors_filled_in_for_an_older_store,
     write_library,
 )
-
-CHUNKING = ChunkSettings(max_tokens=48, overlap_tokens=8)
 
 
 def test_text_form_round_trips_in_half_precision() -> None:
@@ -67,25 +67,16 @@ def test_ingest_stores_sentence_vectors_and_fills_them_in_for_an_older_store(
     library: Path, tmp_path: Path, e5: object
 ) -> None:
     store = Store(StoreSettings(path=str(tmp_path / "store")), e5.name, e5.dim)  # type: ignore[attr-defined]
-    Syncer(store, e5, CHUNKING).sync(library)  # type: ignore[arg-type]
-    assert not any(row.sentences for row in store.lexical_rows())
-
-    report = Syncer(store, e5, CHUNKING, sentences=True).sync(library)  # type: ignore[arg-type]
-    totals = report.totals()
-    assert totals["indexed"] == totals["files"]  # the recipe changed: every file is redone...
-    assert totals["embedded"] == 0  # ...but no chunk vector is computed again
+    totals, again, rows = check_vectors_filled_in_for_an_older_store(
+        store, e5, library, "sentences", sentences=True
+    )
     assert totals["sentence_seconds"] > 0
-    rows = list(store.lexical_rows())
+    assert again["sentence_seconds"] == 0
     texts = {c.id: c.text for c in store.chunks([row.id for row in rows])}
     for row in rows:
         vectors = from_text(row.sentences, e5.dim)  # type: ignore[attr-defined]
         assert len(vectors) == len(sentences_of(texts[row.id]))
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)
-    assert all("sentences" not in c.meta for c in store.chunks([rows[0].id]))  # not shown
-
-    again = Syncer(store, e5, CHUNKING, sentences=True).sync(library)  # type: ignore[arg-type]
-    assert again.totals()["unchanged"] == totals["files"]
-    assert again.totals()["sentence_seconds"] == 0
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 
 from ingest.pipeline import Syncer
-from kb.settings import ChunkSettings, StoreSettings
+from kb.settings import StoreSettings
 from kb.sparse import SparseVector, from_text, to_text
 from kb.store import Store, StoredChunk
 from server.sparse import SparseIndex
 from tests.search_library import (
+    CHUNKING,
     check_leg_joins_hybrid_search,
     check_leg_off_at_weight_zero_and_in_single_leg_modes,
+    check_vectors_filled_in_for_an_older_store,
     write_library,
 )
-
-CHUNKING = ChunkSettings(max_tokens=48, overlap_tokens=8)
 
 
 def _vector(pairs: dict[int, float]) -> SparseVector:
@@ -78,19 +78,10 @@ def test_ingest_stores_sparse_vectors_and_fills_them_in_for_an_older_store(
     library: Path, tmp_path: Path, e5: object
 ) -> None:
     store = Store(StoreSettings(path=str(tmp_path / "store")), e5.name, e5.dim)  # type: ignore[attr-defined]
-    Syncer(store, e5, CHUNKING, sparse_terms=0).sync(library)  # type: ignore[arg-type]
-    assert not any(row.sparse for row in store.lexical_rows())
-
-    report = Syncer(store, e5, CHUNKING, sparse_terms=32).sync(library)  # type: ignore[arg-type]
-    totals = report.totals()
-    assert totals["indexed"] == totals["files"]  # the recipe changed: every file is redone...
-    assert totals["embedded"] == 0  # ...but no dense vector is computed again
-    rows = list(store.lexical_rows())
-    assert rows and all(0 < len(from_text(row.sparse).indices) <= 32 for row in rows)
-    assert all("sparse" not in c.meta for c in store.chunks([rows[0].id]))  # not shown as metadata
-
-    again = Syncer(store, e5, CHUNKING, sparse_terms=32).sync(library)  # type: ignore[arg-type]
-    assert again.totals()["unchanged"] == totals["files"]
+    _, _, rows = check_vectors_filled_in_for_an_older_store(
+        store, e5, library, "sparse", sparse_terms=32
+    )
+    assert all(0 < len(from_text(row.sparse).indices) <= 32 for row in rows)
 
     fewer = Syncer(store, e5, CHUNKING, sparse_terms=8).sync(library)  # type: ignore[arg-type]
     assert fewer.totals()["embedded"] == 0
