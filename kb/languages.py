@@ -256,6 +256,59 @@ def content_terms(tokens: Sequence[str]) -> list[str]:
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9/.-]*[A-Za-z0-9]|[A-Za-z]")
 
 
+@functools.cache
+def language_names(code: str) -> tuple[str, ...]:
+    """What the course languages call language `code` ("German", "Tiếng Đức", "Jerman", "Deutsch", …).
+
+    From CLDR through Babel, in every course language's locale (Malay/Indonesian: both), so a
+    question's "the German lecture notes" or "bài tham luận tiếng Trung" can be matched to the
+    language of the document it means. Empty for a code outside the course languages.
+    """
+    from babel import Locale
+
+    code = normalise_language(code)
+    if code not in LANGUAGES:
+        return ()
+    wanted = ["id", code] if code == "ms" else [code]
+    names = [
+        Locale.parse(locale).languages.get(other, "")
+        for locale in (*LANGUAGES, "id")
+        for other in wanted
+    ]
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+@functools.cache
+def _language_name_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern over every course language's unambiguous names, and each name's language.
+
+    A name that is also a country's name in the same locale (Thai จีน, Malay "Jerman") is left
+    out: "จีน" says China as often as Chinese. Latin-script names match as words, with
+    German's adjective endings ("chinesischen"), not as prefixes ("Thai" is not "Thailand").
+    """
+    from babel import Locale
+
+    owner: dict[str, str] = {}
+    for locale in (*LANGUAGES, "id"):
+        parsed = Locale.parse(locale)
+        countries = {name.casefold() for name in parsed.territories.values()}
+        for code in LANGUAGES:
+            for other in ("ms", "id") if code == "ms" else (code,):
+                name = (parsed.languages.get(other) or "").casefold()
+                if name and name not in countries:
+                    owner.setdefault(name, code)
+    longest_first = sorted(owner, key=len, reverse=True)
+    latin = "|".join(re.escape(name) for name in longest_first if name[:1].isascii())
+    other = "|".join(re.escape(name) for name in longest_first if not name[:1].isascii())
+    return re.compile(rf"\b({latin})(?:e|en|er|es|em)?\b|({other})"), owner
+
+
+def named_languages(text: str) -> set[str]:
+    """The course languages `text` names ("the German lecture notes", "tiếng Trung", "中文")."""
+    pattern, owner = _language_name_pattern()
+    return {owner[m.group(1) or m.group(2)] for m in pattern.finditer(text.casefold())}
+
+
 def latin_words(text: str) -> list[str]:
     """The Latin-script words in a text (in a Khmer or Lao question: names, codes, acronyms)."""
     return _LATIN_WORD.findall(text)

@@ -16,7 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kb.glossary import load_glossary
-from kb.languages import ascii_digits, detect_language, lexical_tokens, split_sentences
+from kb.languages import (
+    ascii_digits,
+    detect_language,
+    language_names,
+    lexical_tokens,
+    split_sentences,
+)
 from kb.types import Chunk, Citation
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;，、]\s*\d+)*)\]")
@@ -158,13 +164,15 @@ def facts_ok(claim: str, source: str, given: str = "") -> bool:
 
 
 def label(chunk: Chunk) -> str:
-    """The chunk's text with what the reader sees beside a citation: title, event, year, heading.
+    """The chunk's text with what a reader sees beside a citation: title, event, year, language.
 
+    The heading and the names of the document's language (`language_names`) come too.
     A claim may state the year or event the question names ("according to the 2022 conference
-    paper, …") when it is the cited document's own, though the page's text never repeats it.
+    paper, …") when it is the cited document's own, though the page's text never repeats it; so
+    with the language it names ("sa German na lecture notes": a German page never says "German").
     """
     parts = [chunk.meta.get(key) for key in ("title", "event", "year")]
-    extra = [str(p) for p in (*parts, chunk.heading) if p]
+    extra = [str(p) for p in (*parts, chunk.heading, *language_names(chunk.language)) if p]
     return "\n".join([chunk.text, *extra])
 
 

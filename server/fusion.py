@@ -95,28 +95,29 @@ def zscore_by_group(
     return out
 
 
-def year_boost(
+def named_boost(
     fused: Mapping[K, float],
-    year_of: Mapping[K, int],
-    years: Collection[int],
-    documents_per_year: Mapping[int, int],
+    value_of: Mapping[K, Hashable],
+    named: Collection[Hashable],
+    documents_per_value: Mapping[Hashable, int],
     weight: float,
 ) -> dict[K, float]:
-    """Fused scores, plus a share for items whose document's catalog year the question names.
+    """Fused scores, plus a share for items whose document carries a value the question names.
 
-    The share is `weight` times how rare that year is among the library's documents (log N/df
-    over log N, N counting every document, those without a year too): a year one document
-    carries counts in full, one that most carry barely.
+    A value is a catalog year ("the 2019 forum") or a document language ("the German lecture
+    notes"). The share is `weight` times how rare that value is among the library's documents
+    (log N/df over log N, N counting every document, those without one too): a year or language
+    one document carries counts in full, one that most carry barely.
     """
-    documents = sum(documents_per_year.values())
-    boost: dict[int, float] = {}
-    for year in years:
-        holders = documents_per_year.get(year, 0)
+    documents = sum(documents_per_value.values())
+    boost: dict[Hashable, float] = {}
+    for value in named:
+        holders = documents_per_value.get(value, 0)
         if holders and documents > 1:
-            boost[year] = weight * math.log(documents / holders) / math.log(documents)
+            boost[value] = weight * math.log(documents / holders) / math.log(documents)
     if not boost:
         return dict(fused)
-    return {item: score + boost.get(year_of.get(item, 0), 0.0) for item, score in fused.items()}
+    return {item: score + boost.get(value_of.get(item), 0.0) for item, score in fused.items()}
 
 
 def ordered(scores: Mapping[K, float]) -> list[K]:

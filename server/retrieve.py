@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from kb.languages import (
     detect_language,
     latin_words,
     lexical_tokens,
+    named_languages,
     named_years,
 )
 from kb.settings import SearchSettings
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "lexical"]
+V = TypeVar("V")
 # For short text, e5 places Thai, Lao and Khmer (related Brahmic scripts) close together: a Thai
 # keyword query is drawn to Lao and Khmer pages as much as to Thai ones.
 _ATTRACTING = {lang: {"th", "lo", "km"} for lang in ("th", "lo", "km")}
@@ -119,6 +121,7 @@ class SearchIndex:
     muse: SentenceIndex | None = None  # None: the muse leg is off or no chunk has muse vectors
     muse_unread: frozenset[str] = frozenset()  # chunks without muse vectors (other languages)
     documents_per_year: dict[int, int] = field(default_factory=dict)  # catalog year -> documents
+    documents_per_language: dict[str, int] = field(default_factory=dict)  # language -> documents
 
 
 class Retriever:
@@ -193,7 +196,8 @@ class Retriever:
                 muse_unread=frozenset(
                     lexical.rows[i].id for i in (second.uncovered() if second else [])
                 ),
-                documents_per_year=_documents_per_year(lexical.rows),
+                documents_per_year=_documents_per(lexical.rows, _year),
+                documents_per_language=_documents_per(lexical.rows, _row_language),
             )
             _ = self.glossary, self.centres()
             logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
@@ -427,13 +431,21 @@ class Retriever:
             )
         rows = index.lexical.by_id
         fused = {cid: v for cid, v in fused.items() if cid not in index.lexical.boilerplate}
-        # "The 2019 forum": that year's documents gain a share of the fused scale (hybrid only:
-        # a single leg keeps its own scores, cosine or BM25, as the baselines they are).
-        years = named_years(query) if settings.year_boost > 0 and len(rankings) > 1 else set()
+        # "The 2019 forum", "the German lecture notes": the documents of that year or language
+        # gain a share of the fused scale (hybrid only: a single leg keeps its own scores,
+        # cosine or BM25, as the baselines they are).
+        hybrid = len(rankings) > 1
+        years = named_years(query) if settings.year_boost > 0 and hybrid else set()
         if years:
             year_of = {cid: _year(rows[cid]) for cid in fused if cid in rows}
-            fused = fusion.year_boost(
+            fused = fusion.named_boost(
                 fused, year_of, years, index.documents_per_year, settings.year_boost
+            )
+        languages = named_languages(query) if settings.language_boost > 0 and hybrid else set()
+        if languages:
+            language_of = {cid: _row_language(rows[cid]) for cid in fused if cid in rows}
+            fused = fusion.named_boost(
+                fused, language_of, languages, index.documents_per_language, settings.language_boost
             )
         unknown = [cid for cid in fused if cid not in rows and cid not in chunks]
         if unknown:  # written after this index was built: read them from the store
@@ -465,9 +477,13 @@ def _year(row: StoredChunk) -> int:
     return int(row.meta.get("year") or 0)  # the catalog validates it as a year (0: none)
 
 
-def _documents_per_year(rows: Iterable[StoredChunk]) -> dict[int, int]:
-    """How many documents carry each catalog year (0: none)."""
-    return dict(Counter({row.doc_id: _year(row) for row in rows}.values()))
+def _row_language(row: StoredChunk) -> str:
+    return str(row.meta.get("language", ""))
+
+
+def _documents_per(rows: Iterable[StoredChunk], value: Callable[[StoredChunk], V]) -> dict[V, int]:
+    """How many documents carry each value (a catalog year, 0: none; a language)."""
+    return dict(Counter({row.doc_id: value(row) for row in rows}.values()))
 
 
 def _shares(languages: Iterable[str]) -> dict[str, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kb.types import Chunk
 from server.citations import (
     contains,
@@ -238,6 +240,41 @@ def test_a_glossary_term_in_a_claim_is_not_a_name_the_source_must_repeat() -> No
     # A city the source never names still voids the citation.
     elsewhere = "231 peserta Forum Pelabuhan Pintar 2022 dihoskan dari Manila [1]."
     assert verify(elsewhere, [table], given="Berapakah peserta forum di Manila?").citations == ()
+
+
+def test_the_language_a_question_names_is_held_by_a_source_in_that_language() -> None:
+    # "The German lecture notes": a German page never says "German", but its language does.
+    german = Chunk(
+        id="gefahrgut-7",
+        doc_id="gefahrgut.pdf",
+        page=7,
+        position=0,
+        text="Alarmierung bis Eintreffen der Werkfeuerwehr 7 Minuten",
+        language="de",
+    )
+    question = "Sa German na lecture notes, ilang minuto bago dumating ang fire team?"
+    claim = "Sa German na lecture notes, ang Werkfeuerwehr ay dumating sa 7 Minuten [1]."
+    assert [c.n for c in verify(claim, [german], given=question).citations] == [1]
+    # The same words cited to an English page: the name is not held, the citation goes.
+    english = replace(german, id="hazmat-7", doc_id="hazmat.pdf", language="en")
+    assert verify(claim, [english], given=question).citations == ()
+    # Vietnamese names a language with "tiếng": "bài tham luận tiếng Trung" is a Chinese paper.
+    from server.citations import asked_names, facts_ok, label
+
+    chinese = replace(german, text="重庆—钦州港 铁海联运班列 约 36 小时", language="zh")
+    asked = "Theo bài tham luận tiếng Trung, tàu chạy bao lâu?"
+    vi = "Theo bài tham luận tiếng Trung, tàu chạy khoảng 36 giờ."
+    assert asked_names(vi, asked) == {"trung"}
+    assert facts_ok(vi, label(chinese), asked)
+    assert not facts_ok(vi, label(replace(chinese, language="en")), asked)
+
+
+def test_language_names_come_in_every_course_language() -> None:
+    from kb.languages import language_names
+
+    assert {"German", "Tiếng Đức", "Jerman", "Deutsch", "德语"} <= set(language_names("de"))
+    assert {"Malay", "Indonesian", "Melayu"} <= set(language_names("id"))  # one bucket
+    assert language_names("xx") == ()
 
 
 def test_a_page_reference_does_not_end_a_sentence() -> None:

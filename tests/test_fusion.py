@@ -90,17 +90,17 @@ def test_cap_fills_from_held_back_only_when_too_few_documents() -> None:
     assert fusion.cap_per_document(items, doc_of, k=10, max_per_document=1) == items
 
 
-def test_year_boost_weighs_a_named_year_by_how_few_documents_carry_it() -> None:
+def test_named_boost_weighs_a_named_value_by_how_few_documents_carry_it() -> None:
     fused = {"forum": 1.0, "lecture": 1.2, "other": 1.1}
     year_of = {"forum": 2019, "lecture": 2024, "other": 2023}
     per_year = {2019: 1, 2024: 4, 2023: 3}  # 8 documents
-    boosted = fusion.year_boost(fused, year_of, {2019}, per_year, weight=0.4)
+    boosted = fusion.named_boost(fused, year_of, {2019}, per_year, weight=0.4)
     assert boosted["forum"] == pytest.approx(1.4)  # one document of 8 has 2019: the full share
     assert (boosted["lecture"], boosted["other"]) == (1.2, 1.1)
-    common = fusion.year_boost(fused, year_of, {2024}, per_year, weight=0.4)
+    common = fusion.named_boost(fused, year_of, {2024}, per_year, weight=0.4)
     assert common["lecture"] == pytest.approx(1.2 + 0.4 * math.log(2) / math.log(8))
-    assert fusion.year_boost(fused, year_of, {1999}, per_year, weight=0.4) == fused  # no holder
-    assert fusion.year_boost(fused, year_of, set(), per_year, weight=0.4) == fused
+    assert fusion.named_boost(fused, year_of, {1999}, per_year, weight=0.4) == fused  # no holder
+    assert fusion.named_boost(fused, year_of, set(), per_year, weight=0.4) == fused
 
 
 def test_top_indices_drops_zero_scores_and_orders() -> None:

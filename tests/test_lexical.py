@@ -158,3 +158,17 @@ def test_named_years_in_any_script_and_era() -> None:
     assert named_years("ក្នុងឆ្នាំ ២០២១ នៅកំពង់ផែ") == {2021}  # Khmer digits
     assert named_years("ตามรายงานปี ๒๕๖๐ ของท่าเรือ") == {2017}  # Thai Buddhist era
     assert named_years("IEC 80005-1, 2,350 m of quay, 1234 TEU, UN 1993") == {1993}
+
+
+def test_named_languages_in_any_course_language() -> None:
+    from kb.languages import named_languages
+
+    assert named_languages("Sa German na lecture notes noong 2022") == {"de"}
+    assert named_languages("theo bài tham luận tiếng Trung") == {"zh"}
+    assert named_languages("laut des chinesischen Konferenzbeitrags") == {"zh"}  # an adjective
+    assert named_languages("德语危险货物讲义说") == {"de"}
+    assert named_languages("ในเอกสารภาษาเยอรมัน") == {"de"}
+    assert named_languages("dalam bahasa Melayu dan English") == {"ms", "en"}
+    # A country is not its language: Thailand, Malaysia, Laos; nor is Thai จีน (China or Chinese).
+    assert named_languages("ports of Thailand, Malaysia and Laos") == set()
+    assert named_languages("ท่าเรือของจีน") == set()

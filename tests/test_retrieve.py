@@ -95,6 +95,24 @@ def test_a_year_the_question_names_lifts_that_years_documents(store: Store, e5: 
     assert dense == [(h.chunk.id, h.score) for h in plain.search(query, k=5, mode="dense").hits]
 
 
+def test_a_language_the_question_names_lifts_that_languages_documents(
+    store: Store, e5: object
+) -> None:
+    plain = Retriever(store, e5, SearchSettings(language_boost=0))  # type: ignore[arg-type]
+    boosted = Retriever(store, e5, SearchSettings(language_boost=0.4))  # type: ignore[arg-type]
+    query = "waiting time at the anchorage, as the German lecture notes put it"
+    before = {h.chunk.doc_id: h.score for h in plain.search(query, k=10).hits}
+    after = {h.chunk.doc_id: h.score for h in boosted.search(query, k=10).hits}
+    # One German document of seven: the full share; every other document is left as it was.
+    assert after["de/anchorage.txt"] == pytest.approx(before["de/anchorage.txt"] + 0.4)
+    assert after["en/berth-occupancy.txt"] == pytest.approx(before["en/berth-occupancy.txt"])
+    # "Thailand" names a country, not the Thai document's language.
+    country = "berth occupancy at ports in Thailand"
+    assert [(h.chunk.id, h.score) for h in boosted.search(country, k=5).hits] == [
+        (h.chunk.id, h.score) for h in plain.search(country, k=5).hits
+    ]
+
+
 def test_weighted_fusion_and_single_leg_modes(store: Store, e5: object) -> None:
     weighted = Retriever(store, e5, SearchSettings(fusion="weighted"))  # type: ignore[arg-type]
     assert weighted.search("岸电", k=3).hits[0].chunk.doc_id == "zh/shore-power.txt"
