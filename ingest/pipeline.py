@@ -103,6 +103,9 @@ class SyncProgress:
     def chunks_embedded(self, n: int) -> None:
         """Called after each embedding batch."""
 
+    def vectors_encoded(self, n: int) -> None:
+        """Called after each batch of per-sentence vectors (the sentence and muse legs')."""
+
     def file_done(self, result: FileResult) -> None:
         """Called after each file (any status)."""
 
@@ -340,6 +343,7 @@ class Syncer:
                 {cid: v.sentences for cid, v in kept.items() if v.sentences},
                 lambda c: sentences_of(c.text),
                 self.embedder.embed_passages,
+                progress,
             )
             report.sentence_seconds += seconds
         muse: dict[str, str] = {}
@@ -349,6 +353,7 @@ class Syncer:
                 {cid: v.muse for cid, v in kept.items() if v.muse},
                 lambda c: [texts[c.id], *sentences_of(c.text)] if covers(c.language) else [],
                 self.muse.embed,
+                progress,
             )
             report.muse_seconds += seconds
         matrix = (
@@ -375,6 +380,7 @@ class Syncer:
         kept: Mapping[str, str],
         texts_of: Callable[[Chunk], list[str]],
         encode: Callable[[Sequence[str]], np.ndarray],
+        progress: SyncProgress,
     ) -> tuple[dict[str, str], float]:
         """Each chunk's vectors of `texts_of(chunk)` as stored text, and the seconds spent encoding.
 
@@ -392,6 +398,7 @@ class Syncer:
             seconds += time.perf_counter() - began
             for (chunk_id, _), vector in zip(batch, found, strict=True):
                 vectors.setdefault(chunk_id, []).append(vector)
+            progress.vectors_encoded(len(batch))
         out.update({cid: sentence_text(np.stack(rows)) for cid, rows in vectors.items()})
         return out, seconds
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.pipeline import Syncer
+from ingest.pipeline import Syncer, SyncProgress
 from kb.sentences import MAX_SENTENCES, from_text, sentences_of, to_text
 from kb.settings import StoreSettings
 from kb.store import Store, StoredChunk
@@ -77,6 +77,25 @@ def test_ingest_stores_sentence_vectors_and_fills_them_in_for_an_older_store(
         vectors = from_text(row.sentences, e5.dim)  # type: ignore[attr-defined]
         assert len(vectors) == len(sentences_of(texts[row.id]))
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)
+
+
+def test_ingest_reports_sentence_vectors_as_they_are_encoded(
+    library: Path, tmp_path: Path, e5: object
+) -> None:
+    class Counting(SyncProgress):
+        def __init__(self) -> None:
+            self.vectors: list[int] = []
+
+        def vectors_encoded(self, n: int) -> None:
+            self.vectors.append(n)
+
+    store = Store(StoreSettings(path=str(tmp_path / "store")), e5.name, e5.dim)  # type: ignore[attr-defined]
+    progress = Counting()
+    Syncer(store, e5, CHUNKING, sentences=True).sync(library, progress)  # type: ignore[arg-type]
+    stored = sum(len(from_text(row.sentences, e5.dim)) for row in store.lexical_rows())  # type: ignore[attr-defined]
+    assert stored > 0
+    assert sum(progress.vectors) == stored  # every vector reported once, batch by batch
+    assert len(progress.vectors) > 1
 
 
 @pytest.fixture(scope="module")
