@@ -98,6 +98,30 @@ def test_translated_legs_join_the_fusion(store: Store, e5: object) -> None:
     assert top.ranks["lexical_en"] == 1  # the English words match only through the translation
 
 
+def test_a_named_language_counts_as_much_in_a_translated_search(store: Store, e5: object) -> None:
+    # The translation's legs widen the fused scale; the boost for "tiếng Đức" widens with it.
+    question = "Theo tài liệu tiếng Đức, tàu phải chờ ở khu neo đậu bao lâu?"
+    english = "According to the German notes, how long do ships wait at the anchorage?"
+
+    def boost(translate: bool) -> float:
+        scores = []
+        for share in (0.0, 0.4):
+            retriever = Retriever(
+                store,
+                e5,  # type: ignore[arg-type]
+                SearchSettings(language_boost=share),
+                translator=QueryTranslator(ScriptedTranslator({question: english}), ["vi"]),
+            )
+            hits = retriever.search(question, k=10, translate=translate).hits
+            scores.append(next(h.score for h in hits if h.chunk.doc_id == "de/anchorage.txt"))
+        return scores[1] - scores[0]
+
+    assert boost(translate=False) == pytest.approx(0.4)  # one German document of seven
+    # dense_en and lexical_en weigh about as much as the question's own dense, lexical and
+    # sparse legs (English lexical more: more of the library is English): about twice the scale.
+    assert 0.4 * 1.5 < boost(translate=True) < 0.4 * 3
+
+
 def test_search_without_a_translation_is_the_plain_hybrid(store: Store, e5: object) -> None:
     question = "Tỷ lệ chiếm dụng cầu bến là gì?"
     failing = Retriever(
