@@ -257,25 +257,33 @@ _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9/.-]*[A-Za-z0-9]|[A-Za-z]")
 
 
 @functools.cache
-def language_names(code: str) -> tuple[str, ...]:
-    """What the course languages call language `code` ("German", "Tiếng Đức", "Jerman", "Deutsch", …).
+def _names_in_locales() -> tuple[tuple[str, str, str], ...]:
+    """(locale, language, name): each course language's name in every course locale, from CLDR.
 
-    From CLDR through Babel, in every course language's locale (Malay/Indonesian: both), so a
-    question's "the German lecture notes" or "bài tham luận tiếng Trung" can be matched to the
-    language of the document it means. Empty for a code outside the course languages.
+    Malay and Indonesian are one bucket (`ms`): both names count for it, in both locales.
     """
     from babel import Locale
 
+    found = []
+    for locale in (*LANGUAGES, "id"):
+        names = Locale.parse(locale).languages
+        for code in LANGUAGES:
+            for other in ("id", code) if code == "ms" else (code,):
+                if names.get(other):
+                    found.append((locale, code, names[other]))
+    return tuple(found)
+
+
+@functools.cache
+def language_names(code: str) -> tuple[str, ...]:
+    """What the course languages call language `code` ("German", "Tiếng Đức", "Jerman", "Deutsch", …).
+
+    From CLDR through Babel, in every course language's locale, so a question's "the German
+    lecture notes" or "bài tham luận tiếng Trung" can be matched to the language of the document
+    it means. Empty for a code outside the course languages.
+    """
     code = normalise_language(code)
-    if code not in LANGUAGES:
-        return ()
-    wanted = ["id", code] if code == "ms" else [code]
-    names = [
-        Locale.parse(locale).languages.get(other, "")
-        for locale in (*LANGUAGES, "id")
-        for other in wanted
-    ]
-    return tuple(dict.fromkeys(name for name in names if name))
+    return tuple(dict.fromkeys(name for _, owner, name in _names_in_locales() if owner == code))
 
 
 @functools.cache
@@ -288,15 +296,15 @@ def _language_name_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     """
     from babel import Locale
 
+    found = _names_in_locales()
+    countries = {
+        locale: {name.casefold() for name in Locale.parse(locale).territories.values()}
+        for locale in dict.fromkeys(locale for locale, _, _ in found)
+    }
     owner: dict[str, str] = {}
-    for locale in (*LANGUAGES, "id"):
-        parsed = Locale.parse(locale)
-        countries = {name.casefold() for name in parsed.territories.values()}
-        for code in LANGUAGES:
-            for other in ("ms", "id") if code == "ms" else (code,):
-                name = (parsed.languages.get(other) or "").casefold()
-                if name and name not in countries:
-                    owner.setdefault(name, code)
+    for locale, code, name in found:
+        if name.casefold() not in countries[locale]:
+            owner.setdefault(name.casefold(), code)
     longest_first = sorted(owner, key=len, reverse=True)
     latin = "|".join(re.escape(name) for name in longest_first if name[:1].isascii())
     other = "|".join(re.escape(name) for name in longest_first if not name[:1].isascii())

@@ -199,7 +199,7 @@ class Retriever:
                 documents_per_year=_documents_per(lexical.rows, _year),
                 documents_per_language=_documents_per(lexical.rows, _row_language),
             )
-            _ = self.glossary, self.centres()
+            _ = self.glossary, self.centres(), named_languages("")  # the last loads CLDR names
             logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
         return self._index
 
@@ -472,7 +472,7 @@ class Retriever:
 
 def _language(chunk_id: str, index: SearchIndex) -> str:
     row = index.lexical.by_id.get(chunk_id)
-    return str(row.meta.get("language", "")) if row else ""
+    return _row_language(row) if row else ""
 
 
 def _year(row: StoredChunk) -> int:
