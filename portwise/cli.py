@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from kb.types import Filters
 from portwise.measure import bench_app, eval_app
 from portwise.runtime import (
     BACKENDS,
@@ -77,7 +78,33 @@ def ingest(
         raise typer.Exit(1)
 
 
+# The catalog filters, the same for search and ask (one value per option; repeat it for several).
 ListOpt = Annotated[list[str] | None, typer.Option(help="Repeat to allow several values.")]
+YearFromOpt = Annotated[int | None, typer.Option(help="Earliest event year.")]
+YearToOpt = Annotated[int | None, typer.Option(help="Latest event year.")]
+
+
+def catalog_filters(
+    kind: list[str] | None,
+    event: list[str] | None,
+    language: list[str] | None,
+    topic: list[str] | None,
+    country: list[str] | None,
+    audience: list[str] | None,
+    year_from: int | None,
+    year_to: int | None,
+) -> Filters:
+    """The filters the options ask for."""
+    return Filters(
+        kind=tuple(kind or ()),
+        event=tuple(event or ()),
+        language=tuple(language or ()),
+        topics=tuple(topic or ()),
+        country=tuple(country or ()),
+        audience=tuple(audience or ()),
+        year_from=year_from,
+        year_to=year_to,
+    )
 
 
 @app.command()
@@ -91,8 +118,8 @@ def search(
     topic: ListOpt = None,
     country: ListOpt = None,
     audience: ListOpt = None,
-    year_from: Annotated[int | None, typer.Option(help="Earliest event year.")] = None,
-    year_to: Annotated[int | None, typer.Option(help="Latest event year.")] = None,
+    year_from: YearFromOpt = None,
+    year_to: YearToOpt = None,
     mode: Annotated[
         str, typer.Option(help="hybrid (dense + lexical, fused), dense or lexical.")
     ] = "hybrid",
@@ -100,25 +127,16 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search the library and print the best chunks with document, page and score."""
-    from kb.types import Filters
     from portwise.render import hit_json, print_hits
     from server.retrieve import Retriever
 
     if mode not in ("hybrid", "dense", "lexical"):
         raise typer.BadParameter("--mode takes hybrid, dense or lexical")
-    filters = Filters(
-        kind=tuple(kind or ()),
-        event=tuple(event or ()),
-        language=tuple(language or ()),
-        topics=tuple(topic or ()),
-        country=tuple(country or ()),
-        audience=tuple(audience or ()),
-        year_from=year_from,
-        year_to=year_to,
-    )
+    filters = catalog_filters(kind, event, language, topic, country, audience, year_from, year_to)
     settings = load_settings(store)
     embedder, vector_store = open_services(settings)
     retriever = Retriever(vector_store, embedder, settings.search)
+    retriever.check_filters(filters)
     result = retriever.search(query, k=k, filters=filters, mode=mode)  # type: ignore[arg-type]
     if as_json:
         payload = {
@@ -171,19 +189,34 @@ BackendOpt = Annotated[
 @edge
 def ask(
     question: Annotated[str, typer.Argument(help="A question, in any course language.")],
+    kind: ListOpt = None,
+    event: ListOpt = None,
+    language: ListOpt = None,
+    topic: ListOpt = None,
+    country: ListOpt = None,
+    audience: ListOpt = None,
+    year_from: YearFromOpt = None,
+    year_to: YearToOpt = None,
     backend: BackendOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Answer QUESTION from the library, citing numbered sources (or say it is not in the materials)."""
+    """Answer QUESTION from the library, citing numbered sources (or say it is not in the materials).
+
+    The filters limit the sources to documents of that kind, event, years, language, topic,
+    country or audience, as in `search`.
+    """
     from server.answer import answer_json
 
+    filters = catalog_filters(kind, event, language, topic, country, audience, year_from, year_to)
     settings = load_settings(store)
     if backend:
         if backend not in BACKENDS:
             raise typer.BadParameter(f"--backend takes one of {', '.join(BACKENDS)}")
         settings.answer = settings.answer.model_copy(update={"backend": backend})
-    answer, used = open_asker(settings).ask(question)
+    asker = open_asker(settings)
+    asker.retriever.check_filters(filters)
+    answer, used = asker.ask(question, filters=filters)
     if as_json:
         out.print_json(json.dumps(answer_json(answer, used), ensure_ascii=False))
         return

@@ -427,6 +427,10 @@ def answer_json(answer: Answer, backend: str) -> dict[str, object]:
             {"n": c.n, "doc_id": c.doc_id, "page": c.page, "quote": c.quote}
             for c in answer.citations
         ],
+        "sources": [  # the numbered context; when refused, the closest documents
+            {"n": n, "doc_id": h.chunk.doc_id, "page": h.chunk.page}
+            for n, h in enumerate(answer.sources, start=1)
+        ],
         "backend": backend,
         "timings": {k: round(v, 1) for k, v in answer.timings.items()},
     }

@@ -46,6 +46,14 @@ _ATTRACTING = {lang: {"th", "lo", "km"} for lang in ("th", "lo", "km")}
 # vector alone .797 / .805.
 _MUSE_LEAD = 0.5
 FACETS = ("kind", "event", "year", "language", "topics", "country", "audience")
+# Filter fields whose values must be ones the facets list (each is also a facet's name).
+FILTER_FIELDS = ("kind", "event", "language", "topics", "country", "audience")
+
+
+class FilterError(PortwiseError):
+    """A filter value that no indexed document has."""
+
+    status = 422
 
 
 class EmptyQueryError(PortwiseError):
@@ -468,6 +476,24 @@ class Retriever:
         filters = filters or Filters()
         records = list(self.store.documents().values())
         return {name: _count(records, filters.to_meta(skip=name), name) for name in FACETS}
+
+    def check_filters(self, filters: Filters) -> None:
+        """Raise FilterError for a value no indexed document has, listing the values there are.
+
+        A misspelt value would otherwise filter everything out and look like "nothing found".
+        """
+        asked = {name: getattr(filters, name) for name in FILTER_FIELDS if getattr(filters, name)}
+        facets = self.facets() if asked else {}  # a scan of every record: only when needed
+        problems = []
+        for name, values in asked.items():
+            unknown = [v for v in values if v not in facets[name]]
+            if unknown:
+                allowed = ", ".join(sorted(facets[name])) or "(none indexed)"
+                problems.append(f"{name}: unknown {', '.join(map(repr, unknown))}; use {allowed}")
+        if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
+            problems.append(f"year_from {filters.year_from} is after year_to {filters.year_to}")
+        if problems:
+            raise FilterError("; ".join(problems))
 
 
 def _language(chunk_id: str, index: SearchIndex) -> str:

@@ -24,14 +24,6 @@ from server.retrieve import Retriever, SearchResult
 from server.uploads import UPLOADS_DIR, Uploads, UploadTooLargeError, stored_file
 
 logger = logging.getLogger(__name__)
-# Filter fields whose values must be ones the facets list (each is also a facet's name).
-FILTER_FIELDS = ("kind", "event", "language", "topics", "country", "audience")
-
-
-class FilterError(PortwiseError):
-    """A filter value that no indexed document has."""
-
-    status = 422
 
 
 class NotReadyError(PortwiseError):
@@ -200,18 +192,7 @@ class Service:
 
     def check_filters(self, filters: Filters) -> None:
         """Raise FilterError for a value no indexed document has, listing the values there are."""
-        asked = {name: getattr(filters, name) for name in FILTER_FIELDS if getattr(filters, name)}
-        facets = self.facets() if asked else {}  # a scan of every record: only when needed
-        problems = []
-        for name, values in asked.items():
-            unknown = [v for v in values if v not in facets[name]]
-            if unknown:
-                allowed = ", ".join(sorted(facets[name])) or "(none indexed)"
-                problems.append(f"{name}: unknown {', '.join(map(repr, unknown))}; use {allowed}")
-        if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
-            problems.append(f"year_from {filters.year_from} is after year_to {filters.year_to}")
-        if problems:
-            raise FilterError("; ".join(problems))
+        self.parts.retriever.check_filters(filters)
 
     def documents(self, filters: Filters | None = None) -> list[DocumentRecord]:
         """Indexed documents matching `filters`, sorted by event, year, title."""

@@ -91,7 +91,18 @@ def test_extractive_answer_cites_the_page_that_holds_it(library: Store, e5: obje
     for claim in parse(answer.text):
         assert claim.cited or not is_factual(claim.text)
     payload = answer_json(answer, backend)
-    assert set(payload) == {"answer", "language", "refused", "citations", "backend", "timings"}
+    assert set(payload) == {
+        "answer",
+        "language",
+        "refused",
+        "citations",
+        "sources",
+        "backend",
+        "timings",
+    }
+    cited = payload["citations"][0]  # type: ignore[index]
+    source = payload["sources"][cited["n"] - 1]  # type: ignore[index]
+    assert (source["doc_id"], source["page"]) == (cited["doc_id"], cited["page"])
 
 
 def test_refusal_in_the_askers_language_lists_the_closest_documents(

@@ -1,4 +1,4 @@
-"""The command line, run for real: ingest and search with --json, --store, exit codes, error messages."""
+"""The command line, run for real: ingest, search and ask with --json, --store, filters, exit codes, errors."""
 
 from __future__ import annotations
 
@@ -71,3 +71,30 @@ def test_human_report_and_errors(tmp_path: Path) -> None:
     (folder / "catalog.yaml").write_text("documents:\n  - file: kpi.pdf\n    kind: poster\n")
     bad = runner.invoke(app, ["ingest", str(folder), "--store", store])
     assert bad.exit_code == 2 and "row 1 (kpi.pdf): kind" in bad.stderr
+
+
+def test_ask_and_search_take_the_catalog_filters(tmp_path: Path) -> None:
+    folder = _library(tmp_path / "lib")
+    store = str(tmp_path / "store")
+    runner.invoke(app, ["ingest", str(folder), "--store", store])
+    question = ["ask", "How long should container dwell time stay?", "--store", store]
+    base = [*question, "--backend", "extractive", "--json"]
+
+    plain = json.loads(runner.invoke(app, base).stdout)
+    assert not plain["refused"] and "five days" in plain["answer"]
+    assert {c["doc_id"] for c in plain["citations"]} == {"kpi.pdf"}
+
+    only_vi = runner.invoke(app, [*base, "--language", "vi"])
+    assert only_vi.exit_code == 0, only_vi.output
+    payload = json.loads(only_vi.stdout)
+    assert payload["sources"] and {s["doc_id"] for s in payload["sources"]} == {"vi.md"}
+    assert "five days" not in payload["answer"]
+
+    typo = runner.invoke(app, [*base, "--language", "vn"])
+    assert typo.exit_code == 2 and "language: unknown 'vn'; use en, vi" in typo.stderr
+    typo = runner.invoke(app, ["search", "dwell", "--store", store, "--kind", "slides"])
+    assert typo.exit_code == 2 and "kind: unknown 'slides'" in typo.stderr
+    years = runner.invoke(
+        app, ["search", "dwell", "--store", store, "--year-from", "2024", "--year-to", "2020"]
+    )
+    assert years.exit_code == 2 and "year_from 2024 is after year_to 2020" in years.stderr
