@@ -3,8 +3,8 @@
 Pure functions. A citation survives only when its number was in the context, the cited chunk
 supports the sentence (a scorer, lexical by default; half the support suffices when the chunk holds
 figures the sentence states beyond the question's) and holds every number and name the sentence
-states (its document's title, event and year count as held),
-and its quote (the chunk's best-supporting sentence) is verbatim in the chunk. A factual sentence
+states (its document's title, event and year count as held; a number the source spells out,
+"six operating modules", holds 6), and its quote (the chunk's best-supporting sentence) is verbatim in the chunk. A factual sentence
 left without a citation gets the best-supporting chunk when the support is high, or is dropped.
 """
 
@@ -14,6 +14,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+from text_to_num import alpha2digit
 
 from kb.glossary import load_glossary
 from kb.languages import (
@@ -96,9 +99,27 @@ def numbers_in(text: str) -> set[str]:
     return {ascii_digits(re.sub(r"\D", "", n)) for n in _NUMBER.findall(flat)}
 
 
+# Languages whose number words text2num reads: the library's sources are English and German
+# ("six operating modules", "fünf Liegeplätze"); a claim in any language states them as digits.
+_SPELLED_IN = ("en", "de")
+# text2num reads a bare scale word as its value ("1.2 million" -> "1.2 1000000"): not a figure.
+_SCALES = frozenset({"100", "1000", "1000000", "1000000000"})
+
+
+@lru_cache(maxsize=4096)
+def source_numbers(source: str) -> frozenset[str]:
+    """The numbers a source states: its digit strings and its numbers written as words.
+
+    An answer turns "six operating modules" into "6 โมดูล"; the figure is the source's.
+    Ambiguous words stay words (text2num leaves "one of the ports" alone).
+    """
+    spelled = set().union(*(numbers_in(alpha2digit(source, lang)) for lang in _SPELLED_IN))
+    return frozenset(numbers_in(source) | (spelled - _SCALES))
+
+
 def numbers_ok(claim: str, source: str) -> bool:
-    """True when every number in the claim also appears in the source."""
-    return numbers_in(claim) <= numbers_in(source)
+    """True when every number in the claim also appears in the source, in digits or in words."""
+    return numbers_in(claim) <= source_numbers(source)
 
 
 def names_in(text: str) -> set[str]:
@@ -115,6 +136,21 @@ def names_in(text: str) -> set[str]:
     if detect_language(plain) == "en":
         names.update(w.lower() for w in _capitalised(plain))
     return names
+
+
+def spells_out(acronym: str, source: str) -> bool:
+    """True when the source writes the acronym's words out, capitalised ("Inland Container Depots").
+
+    A title often gives the words and the page only the acronym, or neither. Three letters at least: two capitalised words in a row spell many two-letter codes by chance.
+    """
+    if len(acronym) < 3 or not acronym.isalpha():
+        return False
+    words = _LATIN_WORD.findall(source)
+    letters = acronym.lower()
+    return any(
+        all(w[:1].isupper() and w[0].lower() == ch for w, ch in zip(run, letters, strict=True))
+        for run in (words[i : i + len(letters)] for i in range(len(words) - len(letters) + 1))
+    )
 
 
 def _fold(text: str) -> str:
@@ -157,7 +193,11 @@ def facts_ok(claim: str, source: str, given: str = "") -> bool:
     With the question as `given`, the question's names that the claim repeats count too.
     """
     flat = " ".join(source.split()).lower()
-    if not numbers_ok(claim, source) or not all(name in flat for name in names_in(claim)):
+    acronyms = {w.lower() for w in _ACRONYM.findall(strip_markers(claim))}
+    held = (
+        name in flat or (name in acronyms and spells_out(name, source)) for name in names_in(claim)
+    )
+    if not numbers_ok(claim, source) or not all(held):
         return False
     folded = _fold(flat)
     return all(name in folded for name in asked_names(claim, given))
@@ -226,7 +266,7 @@ def best_quote(claim: str, chunk: Chunk, scorer: Scorer = lexical_support) -> tu
     shown = best
     wanted = numbers_in(claim)
     if wanted:
-        held = [len(wanted & numbers_in(c)) for c in candidates]
+        held = [len(wanted & source_numbers(c)) for c in candidates]
         if max(held) > held[best]:
             shown = max(
                 (i for i in range(len(candidates)) if held[i] == max(held)),

@@ -11,6 +11,8 @@ from server.citations import (
     numbers_in,
     parse,
     quotes,
+    source_numbers,
+    spells_out,
     strip_markers,
     verify,
 )
@@ -110,6 +112,37 @@ def test_numbers_in_any_script_match_ascii_digits() -> None:
     source = _chunk("kpi.pdf", 3, "អត្រាកាន់កាប់ចំណត 80% ក្នុងឆ្នាំ 2022។")
     result = verify("អត្រាកាន់កាប់ចំណត ៨០% ក្នុងឆ្នាំ ២០២២ [1]។", [source])
     assert [c.n for c in result.citations] == [1]
+
+
+def test_a_number_the_source_spells_out_holds_the_claims_digits() -> None:
+    source = _chunk(
+        "icd.pptx",
+        4,
+        "Lat Krabang lies about 30 km east of Bangkok. "
+        "Its six operating modules are leased to private operators.",
+    )
+    right = verify("Lat Krabang leases 6 operating modules to private operators [1].", [source])
+    assert [(c.n, c.quote) for c in right.citations] == [
+        (1, "Its six operating modules are leased to private operators.")
+    ]
+    wrong = verify("Lat Krabang leases 7 operating modules to private operators [1].", [source])
+    assert wrong.citations == () and wrong.text == ""
+    assert source_numbers("Der Hafen hat fünf Liegeplätze.") == {"5"}
+    # a bare scale word is not a figure: "1.2 million" holds 12, not 1000000
+    assert source_numbers("The port handled 1.2 million TEU.") == {"12"}
+
+
+def test_an_acronym_is_held_by_a_source_that_writes_its_words_out() -> None:
+    assert spells_out("icd", "Dry Ports and Inland Container Depots in the Mekong Region")
+    assert not spells_out("icd", "an inland container depot")  # capitalised words only
+    assert not spells_out("pa", "Port Authority")  # two letters: too easily spelt by chance
+    title = "Dry Ports and Inland Container Depots"
+    source = _chunk("icd.pptx", 4, "Its six operating modules are leased to private operators.")
+    source = replace(source, meta={"title": title})
+    claim = "The ICD leases 6 operating modules to private operators [1]."
+    assert [c.n for c in verify(claim, [source]).citations] == [1]
+    untitled = replace(source, meta={"title": "Dry Ports"})
+    assert verify(claim, [untitled]).citations == ()
 
 
 def test_quotes_are_verbatim_sentences_of_the_chunk() -> None:
