@@ -304,7 +304,10 @@ class AnswerSettings(BaseModel):
         default=4, ge=1, le=10, description="Numbered chunks put in the prompt (keep it short)."
     )
     context_chars: int = Field(
-        default=700, ge=100, description="Most characters of each chunk put in the prompt."
+        default=1000,
+        ge=100,
+        description="Most characters of each chunk put in the prompt; a longer chunk keeps the "
+        "sentences around the one most relevant to the question.",
     )
     threads: int = Field(default=0, ge=0, description="CPU threads for llama.cpp; 0: all cores.")
     repeat_penalty: float = Field(

@@ -26,6 +26,7 @@ from server.citations import (
     verify,
     with_markers,
 )
+from server.context import Relevance, context_block
 from server.extractive import extract
 from server.llm import LLM, LLMError, Message
 from server.retrieve import Retriever
@@ -161,22 +162,21 @@ def refusal_text(language: str) -> str:
     return REFUSALS.get(language, REFUSALS["en"])
 
 
-def context_block(chunks: Sequence[Chunk], chars: int) -> str:
-    """The numbered sources for the prompt, each cut to `chars` characters."""
-    lines = []
-    for n, chunk in enumerate(chunks, start=1):
-        title = str(chunk.meta.get("title") or chunk.doc_id)
-        text = chunk.text[:chars].strip().replace("</sources>", "").replace("<sources>", "")
-        lines.append(f"[{n}] ({title}, p. {chunk.page})\n{text}")
-    return "\n\n".join(lines)
-
-
 def answer_messages(
-    question: str, language: str, chunks: Sequence[Chunk], chars: int
+    question: str,
+    language: str,
+    chunks: Sequence[Chunk],
+    chars: int,
+    relevance: Relevance | None = None,
 ) -> list[Message]:
-    """System and user messages: the sources are fenced as data, the question comes last."""
+    """System and user messages: the sources are fenced as data, the question comes last.
+
+    With `relevance`, a chunk longer than `chars` keeps the sentences around the one most
+    relevant to the question (`server.context.excerpt`), not only its start.
+    """
     name = LANGUAGES.get(language, "the language of the question")
-    user = f"<sources>\n{context_block(chunks, chars)}\n</sources>\n\nQuestion: {question}"
+    sources = context_block(chunks, chars, relevance)
+    user = f"<sources>\n{sources}\n</sources>\n\nQuestion: {question}"
     return [
         {"role": "system", "content": SYSTEM.format(language=name)},
         {"role": "user", "content": user},
@@ -402,7 +402,13 @@ class Asker:
         self, question: str, language: str, chunks: Sequence[Chunk], clock: _Clock
     ) -> Generator[Event, None, str]:
         assert self.llm is not None
-        messages = answer_messages(question, language, chunks, self.settings.context_chars)
+        query = self._query_vector(question)
+
+        def relevance(sentences: Sequence[str]) -> list[float]:
+            return [float(v @ query) for v in self.embedder.embed_passages(sentences)]
+
+        chars = self.settings.context_chars
+        messages = answer_messages(question, language, chunks, chars, relevance)
         pieces: list[str] = []
         try:
             for piece in self.llm.stream(messages):

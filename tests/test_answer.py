@@ -153,6 +153,20 @@ def test_prompt_fences_the_sources_as_untrusted_data(library: Store, e5: object)
     assert "PWNED" not in answer.text
 
 
+def test_a_long_source_reaches_the_llm_around_the_sentence_the_question_asks_about(
+    library: Store, e5: object
+) -> None:
+    llm = ScriptedLLM("Import dwell time fell from 5.2 days to 3.5 days [1].")
+    asker = _asker(library, e5, llm, context_chars=120)
+    answer, _ = asker.ask("How much did the average import dwell time fall?")
+    user = llm.prompts[0][1]["content"]
+    dwell = DOCS["dwell.txt"]
+    assert "3.5 days" not in dwell[:120]  # the chunk's first 120 characters miss the figure
+    assert "fell from 5.2 days to 3.5 days." in user
+    assert "…" in user and "stays in the terminal yard" not in user
+    assert not answer.refused and answer.citations[0].doc_id == "dwell.txt"
+
+
 def test_failing_llm_falls_back_to_the_extractive_answer(library: Store, e5: object) -> None:
     answer, backend = _asker(library, e5, ScriptedLLM("", fail=True)).ask(
         "How much did import dwell time fall?"
