@@ -4,8 +4,9 @@ Pure functions. A citation survives only when its number was in the context, the
 supports the sentence (a scorer, lexical by default; half the support suffices when the chunk holds
 figures the sentence states beyond the question's) and holds every number and name the sentence
 states (its document's title, event and year count as held; a number the source spells out,
-"six operating modules", holds 6), and its quote (the chunk's best-supporting sentence) is verbatim in the chunk. A factual sentence
-left without a citation gets the best-supporting chunk when the support is high, or is dropped.
+"six operating modules", holds 6), and its quote (the chunk's best-supporting sentence) is
+verbatim in the chunk. A factual sentence left without a citation gets the best-supporting chunk
+when the support is high, or is dropped.
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ def names_in(text: str) -> set[str]:
 def spells_out(acronym: str, source: str) -> bool:
     """True when the source writes the acronym's words out, capitalised ("Inland Container Depots").
 
-    A title often gives the words and the page only the acronym, or neither. Three letters at least: two capitalised words in a row spell many two-letter codes by chance.
+    A title often gives the words and the page only the acronym, or neither. Three letters at
+    least: two capitalised words in a row spell many two-letter codes by chance.
     """
     if len(acronym) < 3 or not acronym.isalpha():
         return False
