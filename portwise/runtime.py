@@ -87,7 +87,8 @@ def open_translator(settings: Settings, cache: Path | None = None) -> Any:
             "PORTWISE_ANSWER__BACKEND=openai with its base URL and model"
         )
     known = json.loads(cache.read_text(encoding="utf-8")) if cache and cache.is_file() else {}
-    return QueryTranslator(llm, settings.search.translate_languages, known=known)
+    size = None if cache else 2048  # a file cache keeps every translation (see QueryTranslator)
+    return QueryTranslator(llm, settings.search.translate_languages, cache_size=size, known=known)
 
 
 def translation_cache(settings: Settings) -> Path:

@@ -41,19 +41,24 @@ def looks_english(text: str) -> bool:
 
 
 class QueryTranslator:
-    """English translations of questions, cached (questions repeat: the UI, the eval, follow-ups)."""
+    """English translations of questions, cached (questions repeat: the UI, the eval, follow-ups).
+
+    The server keeps the `cache_size` most recent; `cache_size=None` keeps every one, for an
+    evaluation that saves them to a file and re-runs the same questions (XQuAD's zh and vi alone
+    are 2,380, and a bounded cache made each run translate part of them again).
+    """
 
     def __init__(
         self,
         llm: LLM,
         languages: Collection[str],
-        cache_size: int = 2048,
+        cache_size: int | None = 2048,
         known: Mapping[str, str | None] | None = None,
     ) -> None:
         self.llm = llm
         self.languages = frozenset(languages)
         self._cache: OrderedDict[str, str | None] = OrderedDict(known or {})
-        self._cache_size = max(cache_size, len(self._cache))
+        self._cache_size = None if cache_size is None else max(cache_size, len(self._cache))
         self._lock = threading.Lock()
 
     def known(self) -> dict[str, str | None]:
@@ -76,7 +81,7 @@ class QueryTranslator:
         translation = self._translate(query)
         with self._lock:
             self._cache[query] = translation
-            if len(self._cache) > self._cache_size:
+            if self._cache_size is not None and len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return translation
 

@@ -61,6 +61,20 @@ def test_translator_caches_and_skips_english_and_unlisted_languages() -> None:
     assert llm.asked == [("岸电是什么？", 64)]  # once, with a short token budget
 
 
+def test_translator_cache_is_bounded_unless_told_to_keep_every_translation() -> None:
+    replies = {"岸电？": "Shore power?", "泊位？": "Berth?", "吊机？": "Crane?"}
+    bounded = ScriptedTranslator(replies)
+    recent = QueryTranslator(bounded, ["zh"], cache_size=2)
+    every = QueryTranslator(ScriptedTranslator(replies), ["zh"], cache_size=None)
+    for question in replies:
+        recent.english(question, "zh")
+        every.english(question, "zh")
+    assert list(recent.known()) == ["泊位？", "吊机？"]  # the oldest was dropped
+    assert every.known() == replies
+    recent.english("岸电？", "zh")  # dropped, so asked again
+    assert [q for q, _ in bounded.asked] == ["岸电？", "泊位？", "吊机？", "岸电？"]
+
+
 def test_translator_gives_none_when_the_llm_fails_or_does_not_translate() -> None:
     assert (
         QueryTranslator(ScriptedTranslator({}, fail=True), ["zh"]).english("岸电？", "zh") is None
