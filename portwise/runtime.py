@@ -78,7 +78,7 @@ def open_translator(settings: Settings, cache: Path | None = None) -> Any:
     the new ones (evaluations re-run the same questions many times).
     """
     from server.llm import make_llm
-    from server.translate import QueryTranslator
+    from server.translate import CACHE_SIZE, QueryTranslator
 
     llm = make_llm(settings.answer)
     if llm is None:
@@ -87,7 +87,7 @@ def open_translator(settings: Settings, cache: Path | None = None) -> Any:
             "PORTWISE_ANSWER__BACKEND=openai with its base URL and model"
         )
     known = json.loads(cache.read_text(encoding="utf-8")) if cache and cache.is_file() else {}
-    size = None if cache else 2048  # a file cache keeps every translation (see QueryTranslator)
+    size = None if cache else CACHE_SIZE  # a file cache keeps every translation
     return QueryTranslator(llm, settings.search.translate_languages, cache_size=size, known=known)
 
 

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 PROMPT = "Translate the user's question into English. Reply with the translation only."
 MAX_TOKENS = 64
+CACHE_SIZE = 2048  # translations the server keeps, most recent first
 _QUOTES = "\"'“”‘’「」«»"
 
 
@@ -52,7 +53,7 @@ class QueryTranslator:
         self,
         llm: LLM,
         languages: Collection[str],
-        cache_size: int | None = 2048,
+        cache_size: int | None = CACHE_SIZE,
         known: Mapping[str, str | None] | None = None,
     ) -> None:
         self.llm = llm
