@@ -62,14 +62,14 @@ class Glossary:
         self.terms = list(terms)
         self._by_name: dict[str, Term] = {}
         self._patterns: list[tuple[Term, str, str, tuple[str, ...]]] = []
-        self._tokens: dict[str, list[str]] = {}
+        self._tokens: dict[str, list[tuple[str, str]]] = {}
         for term in self.terms:
             self._by_name[_fold(term.id)] = term
             for lang, name in term.variants():
                 self._by_name.setdefault(_fold(name), term)
                 name_tokens = tuple(lexical_tokens(name))
                 self._patterns.append((term, lang, _fold(name), name_tokens))
-                self._tokens.setdefault(term.id, []).extend(name_tokens)
+                self._tokens.setdefault(term.id, []).extend((lang, t) for t in name_tokens)
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -96,16 +96,19 @@ class Glossary:
                 found[term.id] = term
         return list(found.values())
 
-    def expand(self, query: str, tokens: Sequence[str] | None = None) -> list[str]:
-        """Lexical tokens of every name (all languages) of the terms in `query`, minus the query's own."""
+    def expand(self, query: str, tokens: Sequence[str] | None = None) -> list[tuple[str, str]]:
+        """(language, lexical token) of every name of the terms in `query`, minus the query's own tokens.
+
+        The language goes with each token so the lexical index can stem it as its own language's word.
+        """
         tokens = list(tokens if tokens is not None else lexical_tokens(query))
         seen = set(tokens)
-        extra: list[str] = []
+        extra: list[tuple[str, str]] = []
         for term in self.find(query, tokens):
-            for token in self._tokens[term.id]:
+            for lang, token in self._tokens[term.id]:
                 if token not in seen:
                     seen.add(token)
-                    extra.append(token)
+                    extra.append((lang, token))
         return extra
 
 

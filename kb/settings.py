@@ -161,6 +161,13 @@ class SearchSettings(BaseModel):
         ge=0,
         description="Weight of the lexical (BM25) leg in fusion (0.3 measured best on the question set).",
     )
+    lexical_stemming: bool = Field(
+        default=True,
+        description="Match words by their Snowball stems in the lexical leg (`kb.languages.stems`): "
+        "German by German rules, Latin-script words of every other language by English ones. "
+        "Question set R@1/R@5 with translation 0.736/0.934 -> 0.745/0.937, hybrid 0.698/0.898 -> "
+        "0.701/0.904; XQuAD lexical de->de R@1 0.816 -> 0.869, hybrid within 0.003 either way.",
+    )
     lexical_share_scale: float = Field(
         default=1.0,
         ge=0,

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.languages import ascii_digits, lexical_tokens
+from kb.languages import ascii_digits, lexical_tokens, stems
 from kb.store import MetaFilter, StoredChunk
 from server.fusion import top_indices
 
@@ -49,7 +49,13 @@ def boilerplate(rows: Sequence[StoredChunk], documents: int = 3) -> frozenset[st
 class LexicalIndex:
     """BM25 over every chunk in the store, with each chunk's filterable metadata kept alongside."""
 
-    def __init__(self, rows: Iterable[StoredChunk], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(
+        self,
+        rows: Iterable[StoredChunk],
+        k1: float = 1.2,
+        b: float = 0.75,
+        stemming: bool = True,
+    ) -> None:
         import bm25s
 
         # bm25s sets its own logger to DEBUG at import; bring it back in line with the rest.
@@ -59,8 +65,13 @@ class LexicalIndex:
         self.rows: list[StoredChunk] = list(rows)
         self.by_id = {row.id: row for row in self.rows}
         self._bm25: Any = bm25s.BM25(k1=k1, b=b)
+        self.stemming = stemming
         # Stores written before digits were read as ASCII at ingest are read the same way here.
-        corpus = [ascii_digits(row.tokens).split() or [""] for row in self.rows]
+        # Stems are taken here, not at ingest, so a store needs no re-ingest to gain them.
+        corpus = [
+            self.terms(ascii_digits(row.tokens).split(), str(row.meta.get("language", ""))) or [""]
+            for row in self.rows
+        ]
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._masks: dict[str, np.ndarray] = {}
@@ -72,6 +83,10 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def terms(self, tokens: Sequence[str], language: str) -> list[str]:
+        """The index's terms for lexical tokens of text in `language`: their stems where stemming is on."""
+        return stems(tokens, language) if self.stemming else list(tokens)
 
     def scores(self, tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every chunk for these query tokens (zeros when there are none)."""
@@ -95,12 +110,18 @@ class LexicalIndex:
         tokens: Sequence[str],
         depth: int,
         where: MetaFilter | None = None,
-        expansion: Sequence[str] = (),
+        expansion: Sequence[tuple[str, str]] = (),
         expansion_weight: float = 0.5,
+        language: str = "",
     ) -> list[LexicalHit]:
-        """The best `depth` chunks among those `where` keeps; expansion tokens count `expansion_weight`."""
-        scores = self.scores(tokens)
-        extra = [t for t in expansion if t not in set(tokens)]
+        """The best `depth` chunks among those `where` keeps, for query `tokens` in `language`.
+
+        `expansion` holds (language, token) pairs, each counting `expansion_weight`.
+        """
+        terms = self.terms(tokens, language)
+        scores = self.scores(terms)
+        own = set(terms)
+        extra = [t for lang, token in expansion for t in self.terms([token], lang) if t not in own]
         if extra and expansion_weight:
             scores = scores + expansion_weight * self.scores(extra)
         keep = self.mask(where)

@@ -175,7 +175,9 @@ class Retriever:
         version = self.store.version()
         if self._index is None or self._index.version != version:
             began = time.perf_counter()
-            lexical = LexicalIndex(self.store.lexical_rows())
+            lexical = LexicalIndex(
+                self.store.lexical_rows(), stemming=self.settings.lexical_stemming
+            )
             head = sparse_head(self.embedder) if self.settings.sparse_weight > 0 else None
             sparse = SparseIndex(lexical.rows, head.sparse_dim) if head is not None else None
             sentences = (
@@ -314,7 +316,7 @@ class Retriever:
                 self._muse_leg(text, where, index.muse, index, legs)
                 lap("muse_ms")
         if mode in ("hybrid", "lexical"):
-            lexical = self._lexical(text, where, index)
+            lexical = self._lexical(text, language, where, index)
             name = f"lexical{suffix}"
             legs.rankings[name] = [h.id for h in lexical]
             legs.scores[name] = {h.id: h.score for h in lexical}
@@ -400,7 +402,9 @@ class Retriever:
             calibrated = {c: s - (offset if languages[c] in near else 0.0) for c, s in raw.items()}
         return sorted(calibrated.items(), key=lambda item: -item[1])
 
-    def _lexical(self, query: str, where: MetaFilter, index: SearchIndex) -> list[LexicalHit]:
+    def _lexical(
+        self, query: str, language: str, where: MetaFilter, index: SearchIndex
+    ) -> list[LexicalHit]:
         tokens = lexical_tokens(query)
         glossary = self.glossary
         expansion = glossary.expand(query, tokens) if glossary else []
@@ -410,6 +414,7 @@ class Retriever:
             where,
             expansion=expansion,
             expansion_weight=self.settings.glossary_weight,
+            language=language,
         )
 
     def _weights(self, asked: str, index: SearchIndex) -> dict[str, float]:

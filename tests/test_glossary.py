@@ -65,10 +65,10 @@ def test_find_terms_inside_questions_of_every_script() -> None:
 
 def test_expand_adds_other_languages_not_the_query_itself() -> None:
     glossary = load_glossary()
-    tokens = glossary.expand("shore power")
-    assert "岸电" in tokens
-    assert "landstrom" in tokens
-    assert "shore" not in tokens
+    pairs = glossary.expand("shore power")
+    assert ("zh", "岸电") in pairs
+    assert ("de", "landstrom") in pairs
+    assert "shore" not in {token for _, token in pairs}
     assert glossary.expand("a question about nothing in particular") == []
 
 

@@ -94,7 +94,9 @@ def test_expansion_tokens_weigh_less_than_the_query() -> None:
         StoredChunk("zh", "zh", "岸电 减少 排放"),
     ]
     index = LexicalIndex(rows)
-    hits = index.search(["岸电"], 5, expansion=["shore", "power"], expansion_weight=0.5)
+    hits = index.search(
+        ["岸电"], 5, expansion=[("en", "shore"), ("en", "power")], expansion_weight=0.5
+    )
     assert [h.id for h in hits] == ["zh", "en"]
     assert hits[1].score < hits[0].score
 
@@ -172,3 +174,47 @@ def test_named_languages_in_any_course_language() -> None:
     # A country is not its language: Thailand, Malaysia, Laos; nor is Thai จีน (China or Chinese).
     assert named_languages("ports of Thailand, Malaysia and Laos") == set()
     assert named_languages("ท่าเรือของจีน") == set()
+
+
+def test_stems_follow_each_language_and_english_names_meet_across_scripts() -> None:
+    from kb.languages import stems
+
+    assert stems(["containerterminals"], "de") == stems(["containerterminal"], "de")
+    assert stems(["berths", "extended"], "en") == stems(["berth", "extend"], "en")
+    # Words of languages without suffixes, and other scripts, stay as they are ...
+    for language, word in [("vi", "những"), ("th", "ท่าเรือ"), ("zh", "港口"), ("fil", "daungan")]:
+        assert stems([word], language) == [word]
+    # ... while an English name inside them is stemmed as an English page's is.
+    for language in ("vi", "th", "zh", "km", "lo", "fil", "ms"):
+        assert stems(["containers"], language) == stems(["container"], "en")
+    assert stems(["terminal", "diesel"], "ms") == stems(["terminal", "diesel"], "en")
+
+
+def _chunk(cid: str, text: str, language: str) -> StoredChunk:
+    return StoredChunk(cid, cid, " ".join(lexical_tokens(text)), {"language": language})
+
+
+def test_a_question_finds_another_inflection_of_its_word_in_its_language() -> None:
+    rows = [
+        _chunk("de", "Die Containerterminals des Hafens arbeiten rund um die Uhr.", "de"),
+        _chunk("en", "Two berths were extended in 2021.", "en"),
+        _chunk("vi", "Cảng có hai bến.", "vi"),
+    ]
+    stemmed, plain = LexicalIndex(rows), LexicalIndex(rows, stemming=False)
+    german = lexical_tokens("Wie viele Containerterminal gibt es?")
+    assert [h.id for h in stemmed.search(german, 5, language="de")] == ["de"]
+    assert plain.search(german, 5, language="de") == []
+    english = lexical_tokens("berth extension")  # "extension" and "extended" keep distinct stems
+    assert [h.id for h in stemmed.search(english, 5, language="en")] == ["en"]
+    assert plain.search(english, 5, language="en") == []
+
+
+def test_glossary_expansion_is_stemmed_as_its_own_language() -> None:
+    index = LexicalIndex([_chunk("de", "Eine Landstromanlage am Liegeplatz", "de")])
+
+    def found(expansion: list[tuple[str, str]]) -> bool:
+        return bool(index.search(["岸电"], 5, expansion=expansion, language="zh"))
+
+    # German stems join the plural with the page's singular; English rules leave the plural as is.
+    assert found([("de", "landstromanlagen")])
+    assert not found([("en", "landstromanlagen")])
