@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import Syncer
-from kb.languages import content_terms, latin_words, lexical_tokens
+from kb.languages import content_terms, latin_words, lexical_tokens, stems
 from kb.settings import ChunkSettings, SearchSettings, StoreSettings
 from kb.store import MetaFilter, Store, StoredChunk
 from kb.types import Filters
@@ -177,8 +177,6 @@ def test_named_languages_in_any_course_language() -> None:
 
 
 def test_stems_follow_each_language_and_english_names_meet_across_scripts() -> None:
-    from kb.languages import stems
-
     assert stems(["containerterminals"], "de") == stems(["containerterminal"], "de")
     assert stems(["berths", "extended"], "en") == stems(["berth", "extend"], "en")
     # Words of languages without suffixes, and other scripts, stay as they are ...
