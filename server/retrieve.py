@@ -254,14 +254,11 @@ class Retriever:
         legs = _Legs()
         chunks: dict[str, Chunk] = {}
         self._run_legs(query, asked, mode, where, index, legs, lap=clock.lap)
-        weights = self._weights(asked, index)
-        weights["sparse"] = self.settings.sparse_weight
-        weights["sentence"] = self.settings.sentence_weight
-        weights["muse"] = self.settings.muse_weight
         english = None
         if translate and self.translator is not None:
             english = self.translator.english(query, asked)
             clock.lap("translate_ms")
+        weights = self._weights(asked, index, translated=bool(english))
         anchors = self.anchors(query, asked) if mode == "hybrid" else ""
         english_queries = {  # suffix: (English words for the question, fusion share, timing)
             "_anchor": (anchors, self.settings.anchor_weight, "anchor_ms"),
@@ -417,11 +414,29 @@ class Retriever:
             language=language,
         )
 
-    def _weights(self, asked: str, index: SearchIndex) -> dict[str, float]:
-        """Fusion weights; lexical gains weight when much of the library is in the asked language."""
-        share = index.language_share.get(asked, 0.0) * self.settings.lexical_share_scale
-        lexical = max(self.settings.lexical_weight, share)
-        return {"dense": self.settings.dense_weight, "lexical": lexical}
+    def _weights(
+        self, asked: str, index: SearchIndex, translated: bool = False
+    ) -> dict[str, float]:
+        """Each leg's fusion weight for a question in `asked` (`translated`: its English too).
+
+        The asked language's tuned weights (`language_weights`, then `translated_weights` for a
+        question also searched in English) replace the defaults; lexical gains weight when much
+        of the library is in the asked language.
+        """
+        settings = self.settings
+        weights = {
+            "dense": settings.dense_weight,
+            "lexical": settings.lexical_weight,
+            "sparse": settings.sparse_weight,
+            "sentence": settings.sentence_weight,
+            "muse": settings.muse_weight,
+        }
+        weights.update(settings.language_weights.get(asked, {}))
+        if translated:
+            weights.update(settings.translated_weights.get(asked, {}))
+        share = index.language_share.get(asked, 0.0) * settings.lexical_share_scale
+        weights["lexical"] = max(weights["lexical"], share)
+        return weights
 
     def _fuse(
         self,

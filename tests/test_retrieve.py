@@ -230,6 +230,30 @@ def test_lexical_weight_follows_the_asked_languages_share(store: Store, e5: obje
     assert retriever._weights("lo", index)["lexical"] == pytest.approx(0.3)
 
 
+def test_the_asked_languages_tuned_weights_replace_the_defaults(store: Store, e5: object) -> None:
+    tuned = {"en": {"lexical": 0.0, "sparse": 0.0, "sentence": 0.0, "muse": 0.0}}
+    settings = SearchSettings(lexical_share_scale=0, language_weights=tuned)
+    retriever = Retriever(store, e5, settings)  # type: ignore[arg-type]
+    index = retriever.index()
+    assert retriever._weights("en", index) == {
+        "dense": 1.0,
+        "lexical": 0.0,
+        "sparse": 0.0,
+        "sentence": 0.0,
+        "muse": 0.0,
+    }
+    assert retriever._weights("de", index)["lexical"] == settings.lexical_weight
+    assert retriever._weights("de", index)["sentence"] == settings.sentence_weight
+    # An English question fused with only its dense leg weighing ranks as dense search does.
+    query = "reefer containers power plugs temperature"
+    hybrid = [h.chunk.id for h in retriever.search(query, k=5).hits]
+    dense = [h.chunk.id for h in retriever.search(query, k=5, mode="dense").hits]
+    assert hybrid == dense
+    defaults = SearchSettings()
+    assert defaults.language_weights["th"]["sentence"] > defaults.sentence_weight
+    assert "en" not in defaults.language_weights
+
+
 def test_a_label_repeated_in_many_documents_is_never_a_hit(
     tmp_path_factory: pytest.TempPathFactory, e5: object
 ) -> None:

@@ -136,6 +136,32 @@ def test_a_named_language_counts_as_much_in_a_translated_search(store: Store, e5
     assert 0.4 * 1.5 < boost(translate=True) < 0.4 * 3
 
 
+def test_a_translated_question_takes_its_languages_translated_weights(
+    store: Store, e5: object
+) -> None:
+    question = "Tỷ lệ chiếm dụng cầu bến là gì?"
+    english = "What is the berth occupancy ratio?"
+    only_dense = {"lexical": 0.0, "sparse": 0.0, "sentence": 0.0, "muse": 0.0}
+    settings = SearchSettings(
+        lexical_share_scale=0, translation_weight=0.0, translated_weights={"vi": only_dense}
+    )
+    retriever = Retriever(
+        store,
+        e5,  # type: ignore[arg-type]
+        settings,
+        translator=QueryTranslator(ScriptedTranslator({question: english}), ["vi"]),
+    )
+    index = retriever.index()
+    assert retriever._weights("vi", index)["sentence"] == settings.sentence_weight
+    assert retriever._weights("vi", index, translated=True)["sentence"] == 0.0
+    assert retriever._weights("de", index, translated=True)["sentence"] == settings.sentence_weight
+    # Translated, only the question's dense leg weighs: it ranks as dense search does.
+    translated = retriever.search(question, k=5, translate=True)
+    assert translated.translation == english
+    dense = retriever.search(question, k=5, mode="dense")
+    assert [h.chunk.id for h in translated.hits] == [h.chunk.id for h in dense.hits]
+
+
 def test_search_without_a_translation_is_the_plain_hybrid(store: Store, e5: object) -> None:
     question = "Tỷ lệ chiếm dụng cầu bến là gì?"
     failing = Retriever(
