@@ -143,7 +143,10 @@ def test_a_translated_question_takes_its_languages_translated_weights(
     english = "What is the berth occupancy ratio?"
     only_dense = {"lexical": 0.0, "sparse": 0.0, "sentence": 0.0, "muse": 0.0}
     settings = SearchSettings(
-        lexical_share_scale=0, translation_weight=0.0, translated_weights={"vi": only_dense}
+        lexical_share_scale=0,
+        translation_weight=0.0,
+        language_weights={},
+        translated_weights={"vi": only_dense},
     )
     retriever = Retriever(
         store,
