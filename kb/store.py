@@ -48,6 +48,11 @@ class StoredChunk:
     muse: str = ""  # the second embedder's vectors of the chunk, then its sentences (same format)
     text_hash: str = ""  # of the chunk's text, whitespace normalised (finds boilerplate)
 
+    @property
+    def language(self) -> str:
+        """The chunk's language tag from its metadata ("" when it has none)."""
+        return str(self.meta.get("language", ""))
+
 
 @dataclass(frozen=True)
 class StoredVector:

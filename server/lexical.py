@@ -69,8 +69,7 @@ class LexicalIndex:
         # Stores written before digits were read as ASCII at ingest are read the same way here.
         # Stems are taken here, not at ingest, so a store needs no re-ingest to gain them.
         corpus = [
-            self.terms(ascii_digits(row.tokens).split(), str(row.meta.get("language", ""))) or [""]
-            for row in self.rows
+            self.terms(ascii_digits(row.tokens).split(), row.language) or [""] for row in self.rows
         ]
         if corpus:
             self._bm25.index(corpus, show_progress=False)
@@ -132,7 +131,7 @@ class LexicalIndex:
                 self.rows[i].id,
                 self.rows[i].doc_id,
                 float(scores[i]),
-                str(self.rows[i].meta.get("language", "")),
+                self.rows[i].language,
             )
             for i in top_indices(scores, depth)
         ]

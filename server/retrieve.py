@@ -194,7 +194,7 @@ class Retriever:
             self._index = SearchIndex(
                 version=version,
                 lexical=lexical,
-                language_share=_shares(str(row.meta.get("language", "")) for row in lexical.rows),
+                language_share=_shares(row.language for row in lexical.rows),
                 languages=(
                     LanguageStats(self.store.language_vectors())
                     if self.settings.language_calibration == "zscore"
@@ -207,7 +207,7 @@ class Retriever:
                     lexical.rows[i].id for i in (second.uncovered() if second else [])
                 ),
                 documents_per_year=_documents_per(lexical.rows, _year),
-                documents_per_language=_documents_per(lexical.rows, _row_language),
+                documents_per_language=_documents_per(lexical.rows, lambda row: row.language),
             )
             _ = self.glossary, self.centres(), named_languages("")  # the last loads CLDR names
             logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
@@ -472,7 +472,7 @@ class Retriever:
             )
         languages = named_languages(query) if settings.language_boost > 0 and hybrid else set()
         if languages:
-            language_of = {cid: _row_language(rows[cid]) for cid in fused if cid in rows}
+            language_of = {cid: rows[cid].language for cid in fused if cid in rows}
             share = settings.language_boost * scale
             fused = fusion.named_boost(
                 fused, language_of, languages, index.documents_per_language, share
@@ -518,7 +518,7 @@ class Retriever:
 
 def _language(chunk_id: str, index: SearchIndex) -> str:
     row = index.lexical.by_id.get(chunk_id)
-    return _row_language(row) if row else ""
+    return row.language if row else ""
 
 
 def _year(row: StoredChunk) -> int:
@@ -534,10 +534,6 @@ def _fused_scale(rankings: Mapping[str, object], weights: Mapping[str, float]) -
     """
     own = sum(weights.get(leg, 1.0) for leg in rankings if not leg.endswith(("_en", "_anchor")))
     return sum(weights.get(leg, 1.0) for leg in rankings) / own if own else 1.0
-
-
-def _row_language(row: StoredChunk) -> str:
-    return str(row.meta.get("language", ""))
 
 
 def _documents_per(rows: Iterable[StoredChunk], value: Callable[[StoredChunk], V]) -> dict[V, int]:
