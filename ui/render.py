@@ -170,10 +170,12 @@ def hit_html(hit: Hit, thumb: str, lang: str) -> str:
     """One passage: page thumbnail, text, a link to the page and a "more like this" link."""
     chunk = hit.chunk
     image = f'<img class="pw-thumb" src="{esc(thumb)}" alt="">' if thumb else ""
+    heading = chunk.shown_heading
+    title = f'<div class="pw-hit-heading">{esc(heading)}</div>' if heading else ""
     return (
         f'<div class="pw-hit">{image}<div class="pw-hit-body">'
         f'<div class="pw-muted">{esc(t(lang, "page", page=chunk.page))}</div>'
-        f"<p>{esc(chunk.text)}</p>"
+        f"{title}<p>{esc(chunk.text)}</p>"
         f'<a href="{esc(file_url(chunk.doc_id, chunk.page))}" target="_blank" rel="noopener">'
         f"{esc(t(lang, 'open_page', page=chunk.page))}</a> · "
         f'<a class="pw-like" href="{link_id("like", chunk.id)}">{esc(t(lang, "search.more"))}</a>'

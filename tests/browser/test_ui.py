@@ -181,6 +181,17 @@ def test_filtered_search_shows_only_matching_documents(page: Any) -> None:
     page.locator("#pw-results h3", has_text="Passages like").wait_for()
 
 
+def test_search_shows_each_passage_under_its_heading(page: Any) -> None:
+    open_tab(page, "Search")
+    choose(page, "pw-search-kind", "faq")
+    page.fill("#pw-query textarea", "weekly berth window agreed with a liner service")
+    page.click("#pw-search")
+    hit = page.locator("#pw-results .pw-hit", has_text="weekly time slot").first
+    hit.wait_for()
+    # The FAQ's question heads its answer: the answer alone would not say what it answers.
+    assert hit.locator(".pw-hit-heading").inner_text() == "What is a berth window?"
+
+
 def test_admin_upload_is_indexed_and_found_by_search(page: Any, tmp_path: Path) -> None:
     phrase = f"quokka{int(time.time()) % 100000} reefer plug telemetry"
     pdf = make_pdf(tmp_path / "reefer-telemetry.pdf", [f"Yard note: {phrase}.", "Check reefers."])
