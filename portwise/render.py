@@ -79,7 +79,7 @@ def print_hits(console: Console, hits: list[Hit]) -> None:
             f"{escape(f'[{chunk.language}]')} score {hit.score:.3f}  {title}",
             highlight=False,
         )
-        if chunk.shown_heading:
-            console.print(f"   [bold]{escape(chunk.shown_heading)}[/bold]", highlight=False)
+        if heading := chunk.shown_heading:
+            console.print(f"   [bold]{escape(heading)}[/bold]", highlight=False)
         flat = " ".join(chunk.text.split())
         console.print(f"   {escape(flat[:300])}{'…' if len(flat) > 300 else ''}", highlight=False)

@@ -167,7 +167,7 @@ def meta_line(meta: Mapping[str, Any]) -> str:
 
 
 def hit_html(hit: Hit, thumb: str, lang: str) -> str:
-    """One passage: page thumbnail, text, a link to the page and a "more like this" link."""
+    """One passage: page thumbnail, heading, text, a link to the page and a "more like this" link."""
     chunk = hit.chunk
     image = f'<img class="pw-thumb" src="{esc(thumb)}" alt="">' if thumb else ""
     heading = chunk.shown_heading
