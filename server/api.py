@@ -51,7 +51,11 @@ def search(body: SearchRequest, service: ServiceDep, metrics: MetricsDep) -> Sea
         result = service.search_result(body.query, filters, body.top_k)
     hits = [payloads.hit_out(hit, body.query) for hit in result.hits]
     return SearchResponse(
-        query=body.query, hits=hits, timings=result.timings, translation=result.translation
+        query=body.query,
+        language=result.language,
+        hits=hits,
+        timings=result.timings,
+        translation=result.translation,
     )
 
 

@@ -15,6 +15,7 @@ from kb import muse
 from kb.embedder import Embedder, sparse_head
 from kb.errors import PortwiseError
 from kb.languages import (
+    LANGUAGES,
     content_terms,
     detect_language,
     latin_words,
@@ -70,6 +71,7 @@ class SearchResult:
     hits: list[Hit]
     timings: dict[str, float]
     translation: str | None = None  # the English translation also searched, if any
+    language: str = ""  # the language the query was read in (Portwise's code)
 
 
 class LanguageStats:
@@ -250,7 +252,8 @@ class Retriever:
         index = self.index()
         clock.lap("index_ms")
         where = (filters or Filters()).to_meta()
-        asked = detect_language(query)
+        # Read as a language Portwise serves or the library holds, where the detector lists one.
+        asked = detect_language(query, among={*LANGUAGES, *index.language_share})
         legs = _Legs()
         chunks: dict[str, Chunk] = {}
         self._run_legs(query, asked, mode, where, index, legs, lap=clock.lap)
@@ -272,7 +275,7 @@ class Retriever:
                 clock.lap(lap)
         hits = self._fuse(legs, chunks, index, k, weights, query)
         clock.lap("fuse_ms")
-        return SearchResult(query=query, hits=hits, timings=clock.timings(), translation=english)
+        return SearchResult(query, hits, clock.timings(), english, asked)
 
     def _run_legs(
         self,

@@ -87,6 +87,12 @@ class SearchResponse(BaseModel):
     """Hits for one query."""
 
     query: str
+    language: str = Field(
+        default="",
+        description="The language the query was read in: the likeliest of the languages "
+        "Portwise serves and those the library holds.",
+        examples=["en"],
+    )
     hits: list[HitOut]
     timings: dict[str, float] = Field(description="Milliseconds per step.")
     translation: str | None = Field(

@@ -50,6 +50,13 @@ def test_search_hits_carry_marked_snippets_and_working_links(client: TestClient)
     assert client.get(top["file_url"]).status_code == 200
 
 
+def test_search_says_which_language_it_read_the_query_in(client: TestClient) -> None:
+    queries = ["pilotage", "TEU", "kreyn sa pantalan", "ท่าเรือ", "Wie lang ist die Liegezeit?"]
+    read = [_search(client, query=q).json()["language"] for q in queries]
+    # The first two are Spanish and Portuguese to the language detector, the third Cebuano.
+    assert read == ["en", "en", "fil", "th", "de"]
+
+
 def test_snippets_escape_html_and_mark_unspaced_scripts() -> None:
     assert snippet("Use <b>quay</b> cranes & more", "quay") == (
         "Use &lt;b&gt;<mark>quay</mark>&lt;/b&gt; cranes &amp; more"

@@ -153,6 +153,25 @@ def test_latin_words_are_the_names_and_codes_in_another_script() -> None:
     assert latin_words(text) == ["TradeNet", "IEC/IEEE", "CO2", "TEU"]
 
 
+def test_a_keyword_search_is_read_in_a_language_portwise_serves() -> None:
+    from kb.languages import LANGUAGES, detect_language
+
+    keywords = ["pilotage", "IMDG Code", "TEU", "kren dermaga", "kreyn sa pantalan", "Reede"]
+    # The detector's first guesses: Spanish, Luxembourgish, Portuguese, Hungarian, Cebuano, Danish.
+    assert [detect_language(k) for k in keywords] == ["es", "lb", "pt", "hu", "ceb", "da"]
+    served = ["en", "en", "en", "ms", "fil", "de"]
+    assert [detect_language(k, LANGUAGES) for k in keywords] == served
+    # Acronyms alone are English only where English may be chosen.
+    assert detect_language("ISPS", {"de", "fil"}) in {"de", "fil"}
+    # A whole question is read as before, or better (XQuAD: "Who do gurus control?" was Turkish).
+    assert detect_language("Wie lange dauert die Liegezeit eines Containers?", LANGUAGES) == "de"
+    assert detect_language("Wen kontrollieren Gurus?") == "tr"
+    assert detect_language("Wen kontrollieren Gurus?", LANGUAGES) == "de"
+    # Documents are read without a preference, and a library's own languages may be preferred.
+    assert detect_language("Un rapport sur les ports") == "fr"
+    assert detect_language("Un rapport sur les ports", {*LANGUAGES, "fr"}) == "fr"
+
+
 def test_named_years_in_any_script_and_era() -> None:
     from kb.languages import named_years
 
