@@ -336,6 +336,17 @@ class Store:
                 )
             offset += len(batch["ids"])
 
+    def vectors(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Every chunk's id and embedding (for search's exact dense leg)."""
+        offset = 0
+        while True:
+            batch = self._chunks.get(include=["embeddings"], limit=PAGE, offset=offset)
+            if not batch["ids"]:
+                return
+            for chunk_id, vector in zip(batch["ids"], batch["embeddings"]):
+                yield chunk_id, np.asarray(vector, dtype=np.float32)
+            offset += len(batch["ids"])
+
     def language_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
         """Every chunk's language and embedding (for per-language score calibration)."""
         offset = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +29,7 @@ from kb.store import MetaFilter, Store, StoredChunk
 from kb.types import Chunk, DocumentRecord, Filters, Hit
 from server import fusion
 from server.centring import QueryCentres, glossary_centres
+from server.dense import ChunkVectors
 from server.lexical import LexicalHit, LexicalIndex
 from server.sentences import SentenceIndex
 from server.sparse import SparseIndex
@@ -130,6 +132,7 @@ class SearchIndex:
     sentences: SentenceIndex | None = None  # None: the sentence leg is off or no chunk has any
     muse: SentenceIndex | None = None  # None: the muse leg is off or no chunk has muse vectors
     muse_unread: frozenset[str] = frozenset()  # chunks without muse vectors (other languages)
+    vectors: ChunkVectors | None = None  # None: the store is too large; Chroma's HNSW answers
     documents_per_year: dict[int, int] = field(default_factory=dict)  # catalog year -> documents
     documents_per_language: dict[str, int] = field(default_factory=dict)  # language -> documents
 
@@ -193,6 +196,8 @@ class Retriever:
                 else None
             )
             second = second if second is not None and second.covered else None
+            exact = len(lexical.rows) <= self.settings.exact_dense_chunks
+            ids = [row.id for row in lexical.rows]
             self._index = SearchIndex(
                 version=version,
                 lexical=lexical,
@@ -210,6 +215,11 @@ class Retriever:
                 ),
                 documents_per_year=_documents_per(lexical.rows, _year),
                 documents_per_language=_documents_per(lexical.rows, lambda row: row.language),
+                vectors=(
+                    ChunkVectors.aligned(self.store.vectors(), ids, self.store.dim)
+                    if exact
+                    else None
+                ),
             )
             _ = self.glossary, self.centres(), named_languages("")  # the last loads CLDR names
             logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
@@ -382,8 +392,17 @@ class Retriever:
     def _dense(
         self, asked: str, vector: np.ndarray, where: MetaFilter, index: SearchIndex
     ) -> list[tuple[str, float]]:
-        """(chunk id, score) by calibrated score of the (centred) query vector."""
-        raw = dict(self.store.nearest(vector, self.settings.dense_depth, where.where()))
+        """(chunk id, score) by calibrated score of the (centred) query vector.
+
+        Scores are exp(-cosine distance), as Chroma's are read (`Store.nearest`), exact or not.
+        """
+        depth = self.settings.dense_depth
+        if index.vectors is None:
+            raw = dict(self.store.nearest(vector, depth, where.where()))
+        else:
+            rows = index.lexical.rows
+            found = index.vectors.search(vector, depth, index.lexical.mask(where))
+            raw = {rows[i].id: math.exp(cosine - 1.0) for i, cosine in found}
         return self._calibrated(asked, raw, vector, index)
 
     def _calibrated(

@@ -325,3 +325,41 @@ def test_warm_up_builds_what_the_first_search_would(store: Store, e5: object) ->
     index = fresh.index()
     fresh.search("berth occupancy", k=3)
     assert fresh.index() is index  # the search reused the warmed index
+
+
+def test_chunk_vectors_rank_by_cosine_and_honour_the_mask() -> None:
+    from server.dense import ChunkVectors
+
+    stored = [("a", np.array([1.0, 0.0])), ("b", np.array([3.0, 4.0])), ("c", np.array([0.0, 2.0]))]
+    vectors = ChunkVectors.aligned(stored, ["c", "b", "a", "missing"], 2)
+    query = np.array([0.6, 0.8])  # cosines: c 0.8, b 1.0, a 0.6, missing 0 (never a hit)
+    found = vectors.search(query, 10)
+    assert [row for row, _ in found] == [1, 0, 2]
+    assert [round(cosine, 6) for _, cosine in found] == [1.0, 0.8, 0.6]
+    assert vectors.search(query, 1) == found[:1]
+    assert [row for row, _ in vectors.search(query, 10, np.array([1.0, 0.0, 1.0, 1.0]))] == [0, 2]
+
+
+def test_the_dense_leg_scores_every_chunk_exactly(store: Store, e5: object) -> None:
+    ids, stored = zip(*store.vectors())
+    matrix = np.stack(stored)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    query = "Where do vessels wait until a quay place becomes available?"
+    vector = e5.embed_queries([query])[0]  # type: ignore[attr-defined]
+    cosines = dict(zip(ids, matrix @ (vector / np.linalg.norm(vector))))
+    settings = SearchSettings(language_calibration="off", max_per_document=50)
+    exact = Retriever(store, e5, settings)  # type: ignore[arg-type]
+    index = exact.index()
+    assert index.vectors is not None and len(index.vectors) == len(ids)
+    hits = exact.search(query, k=len(ids), mode="dense").hits
+    assert [h.chunk.id for h in hits] == sorted(cosines, key=lambda c: -cosines[c])[: len(hits)]
+    for hit in hits:  # on Chroma's scale: exp(-cosine distance)
+        assert hit.score == pytest.approx(math.exp(cosines[hit.chunk.id] - 1), abs=1e-5)
+    german = exact.search(query, k=10, filters=Filters(language=("de",)), mode="dense").hits
+    assert german and {h.chunk.language for h in german} == {"de"}
+    # Above the limit, Chroma's HNSW index answers; on a library this small it agrees.
+    settings = SearchSettings(language_calibration="off", max_per_document=50, exact_dense_chunks=0)
+    approximate = Retriever(store, e5, settings)  # type: ignore[arg-type]
+    assert approximate.index().vectors is None
+    chroma = approximate.search(query, k=5, mode="dense").hits
+    assert [h.chunk.id for h in chroma] == [h.chunk.id for h in hits[:5]]
