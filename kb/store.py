@@ -318,11 +318,7 @@ class Store:
 
     def lexical_rows(self) -> Iterator[StoredChunk]:
         """Every chunk's id, document, lexical tokens and filterable metadata (for the BM25 index)."""
-        offset = 0
-        while True:
-            batch = self._chunks.get(include=["metadatas", "documents"], limit=PAGE, offset=offset)
-            if not batch["ids"]:
-                return
+        for batch in self._batches(self._chunks, ["metadatas", "documents"]):
             for chunk_id, meta, text in zip(batch["ids"], batch["metadatas"], batch["documents"]):
                 yield StoredChunk(
                     id=chunk_id,
@@ -334,29 +330,18 @@ class Store:
                     muse=str(meta.get("muse", "")),
                     text_hash=hashlib.sha1(" ".join((text or "").split()).encode()).hexdigest(),
                 )
-            offset += len(batch["ids"])
 
     def vectors(self) -> Iterator[tuple[str, np.ndarray]]:
         """Every chunk's id and embedding (for search's exact dense leg)."""
-        offset = 0
-        while True:
-            batch = self._chunks.get(include=["embeddings"], limit=PAGE, offset=offset)
-            if not batch["ids"]:
-                return
+        for batch in self._batches(self._chunks, ["embeddings"]):
             for chunk_id, vector in zip(batch["ids"], batch["embeddings"]):
                 yield chunk_id, np.asarray(vector, dtype=np.float32)
-            offset += len(batch["ids"])
 
     def language_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
         """Every chunk's language and embedding (for per-language score calibration)."""
-        offset = 0
-        while True:
-            batch = self._chunks.get(include=["metadatas", "embeddings"], limit=PAGE, offset=offset)
-            if not batch["ids"]:
-                return
+        for batch in self._batches(self._chunks, ["metadatas", "embeddings"]):
             for meta, vector in zip(batch["metadatas"], batch["embeddings"]):
                 yield str(meta.get("language", "")), np.asarray(vector, dtype=np.float32)
-            offset += len(batch["ids"])
 
     def version(self) -> str:
         """Changes whenever the set of indexed documents or their contents change.
@@ -377,16 +362,22 @@ class Store:
         return int(self._chunks.count())
 
     @staticmethod
-    def _scan(collection: Any, include: list[str], with_ids: bool = False) -> Iterator[Any]:
+    def _batches(collection: Any, include: list[str]) -> Iterator[Any]:
+        """Every row of `collection`, `PAGE` rows per Chroma get() call."""
         offset = 0
         while True:
             batch = collection.get(include=include, limit=PAGE, offset=offset)
             if not batch["ids"]:
                 return
+            yield batch
+            offset += len(batch["ids"])
+
+    @classmethod
+    def _scan(cls, collection: Any, include: list[str], with_ids: bool = False) -> Iterator[Any]:
+        for batch in cls._batches(collection, include):
             for i, row_id in enumerate(batch["ids"]):
                 meta = batch["metadatas"][i]
                 yield (row_id, meta) if with_ids else meta
-            offset += len(batch["ids"])
 
 
 def _centroid(embeddings: np.ndarray, dim: int) -> np.ndarray:

@@ -196,8 +196,6 @@ class Retriever:
                 else None
             )
             second = second if second is not None and second.covered else None
-            exact = len(lexical.rows) <= self.settings.exact_dense_chunks
-            ids = [row.id for row in lexical.rows]
             self._index = SearchIndex(
                 version=version,
                 lexical=lexical,
@@ -216,8 +214,10 @@ class Retriever:
                 documents_per_year=_documents_per(lexical.rows, _year),
                 documents_per_language=_documents_per(lexical.rows, lambda row: row.language),
                 vectors=(
-                    ChunkVectors.aligned(self.store.vectors(), ids, self.store.dim)
-                    if exact
+                    ChunkVectors.aligned(
+                        self.store.vectors(), [row.id for row in lexical.rows], self.store.dim
+                    )
+                    if len(lexical.rows) <= self.settings.exact_dense_chunks
                     else None
                 ),
             )
