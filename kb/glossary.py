@@ -61,14 +61,23 @@ class Glossary:
     def __init__(self, terms: Sequence[Term]) -> None:
         self.terms = list(terms)
         self._by_name: dict[str, Term] = {}
-        self._patterns: list[tuple[Term, str, str, tuple[str, ...]]] = []
+        # Names by their first token, and unspaced-script names as strings: `find` looks up each
+        # of a query's tokens instead of sliding every one of ~900 names along the query (about
+        # 2 ms a search). A dict of first tokens does what a matcher library would, in five lines.
+        self._by_first_token: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self._substrings: list[tuple[str, str]] = []  # (term id, folded name)
         self._tokens: dict[str, list[tuple[str, str]]] = {}
         for term in self.terms:
             self._by_name[_fold(term.id)] = term
             for lang, name in term.variants():
                 self._by_name.setdefault(_fold(name), term)
                 name_tokens = tuple(lexical_tokens(name))
-                self._patterns.append((term, lang, _fold(name), name_tokens))
+                if name_tokens:
+                    self._by_first_token.setdefault(name_tokens[0], []).append(
+                        (term.id, name_tokens)
+                    )
+                if lang not in _SPACED and len(_fold(name)) >= _MIN_SUBSTRING:
+                    self._substrings.append((term.id, _fold(name)))
                 self._tokens.setdefault(term.id, []).extend((lang, t) for t in name_tokens)
 
     def __len__(self) -> int:
@@ -86,15 +95,12 @@ class Glossary:
         """Terms named in `query`: a name's tokens appear in a row, or an unspaced-script name is a substring."""
         folded = _fold(query)
         tokens = tuple(tokens if tokens is not None else lexical_tokens(query))
-        found: dict[str, Term] = {}
-        for term, lang, name, name_tokens in self._patterns:
-            if term.id in found:
-                continue
-            if _contains(tokens, name_tokens) or (
-                lang not in _SPACED and len(name) >= _MIN_SUBSTRING and name in folded
-            ):
-                found[term.id] = term
-        return list(found.values())
+        found = {term_id for term_id, name in self._substrings if name in folded}
+        for start, token in enumerate(tokens):
+            for term_id, name_tokens in self._by_first_token.get(token, ()):
+                if tokens[start : start + len(name_tokens)] == name_tokens:
+                    found.add(term_id)
+        return [term for term in self.terms if term.id in found]  # in glossary order
 
     def expand(self, query: str, tokens: Sequence[str] | None = None) -> list[tuple[str, str]]:
         """(language, lexical token) of every name of the terms in `query`, minus the query's own tokens.
@@ -110,13 +116,6 @@ class Glossary:
                     seen.add(token)
                     extra.append((lang, token))
         return extra
-
-
-def _contains(tokens: Sequence[str], part: Sequence[str]) -> bool:
-    if not part or len(part) > len(tokens):
-        return False
-    width = len(part)
-    return any(tuple(tokens[i : i + width]) == tuple(part) for i in range(len(tokens) - width + 1))
 
 
 def load_glossary(path: Path = GLOSSARY_PATH) -> Glossary:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from eval.datasets import load_question_set
 from kb.errors import ConfigError
 from kb.glossary import load_glossary
-from kb.languages import LANGUAGES
+from kb.languages import LANGUAGES, lexical_tokens
 from portwise.cli import app
 
 CORE = (
@@ -61,6 +63,39 @@ def test_find_terms_inside_questions_of_every_script() -> None:
     }
     for question, term_id in cases.items():
         assert term_id in {t.id for t in glossary.find(question)}, question
+
+
+def _scan(names: list[tuple[str, str, str, list[str]]], query: str) -> list[str]:
+    """What `find` promises, the slow way: every name slid along the question's tokens."""
+    tokens = lexical_tokens(query)
+    folded = unicodedata.normalize("NFC", query).casefold()
+    found: list[str] = []
+    for term_id, lang, name, part in names:
+        if found and found[-1] == term_id:
+            continue
+        runs = [tokens[i : i + len(part)] for i in range(len(tokens) - len(part) + 1)]
+        unspaced = lang in {"zh", "th", "km", "lo"} and len(name) >= 3
+        if (part and part in runs) or (unspaced and name in folded):
+            found.append(term_id)
+    return found
+
+
+def test_find_names_the_same_terms_as_sliding_every_name_along_the_question() -> None:
+    glossary = load_glossary()
+    questions = [q.text for q in load_question_set()]
+    names = [name for term in glossary.terms for _, name in term.variants()]
+    assert len(questions) > 200 and len(names) > 800
+    patterns = [
+        (term.id, lang, unicodedata.normalize("NFC", name).casefold().strip(), lexical_tokens(name))
+        for term in glossary.terms
+        for lang, name in term.variants()
+    ]
+    found = 0
+    for text in questions + names:
+        terms = [t.id for t in glossary.find(text)]
+        assert terms == _scan(patterns, text), text
+        found += bool(terms)
+    assert found > len(names)  # every name finds at least its own term, and questions name terms
 
 
 def test_expand_adds_other_languages_not_the_query_itself() -> None:
