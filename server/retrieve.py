@@ -272,9 +272,9 @@ class Retriever:
             english = self.translator.english(query, asked)
             clock.lap("translate_ms")
         weights = self._weights(asked, index, translated=bool(english))
-        anchors = self.anchors(query, asked) if mode == "hybrid" else ""
+        anchors, anchor_share = self.anchors(query, asked) if mode == "hybrid" else ("", 0.0)
         english_queries = {  # suffix: (English words for the question, fusion share, timing)
-            "_anchor": (anchors, self.settings.anchor_weight, "anchor_ms"),
+            "_anchor": (anchors, anchor_share, "anchor_ms"),
             "_en": (english or "", self.settings.translation_weight, "translated_ms"),
         }
         for suffix, (text, share, lap) in english_queries.items():
@@ -360,23 +360,37 @@ class Retriever:
         legs.scores["muse"] = {rows[i].id: score for i, score in found}
         legs.stand_ins["muse"] = ("dense", index.muse_unread)
 
-    def anchors(self, query: str, language: str) -> str:
-        """The question's words that cross into English unchanged, as one query ("" when not wanted).
+    def anchors(self, query: str, language: str) -> tuple[str, float]:
+        """English words for the question, searched as a query of their own, and their fusion share.
 
-        They are its Latin-script words (names, codes, acronyms) and the English names of the
-        glossary terms it names. For Khmer and Lao questions the embedder's cross-lingual match is
-        weak (question set, Lao dense R@1 0.167) and the local LLM's translations are wrong, while
-        an English page shares exactly these words with the question; searched as their own query,
-        they are not drowned by the question's own-language words in the lexical leg's
-        normalisation.
+        ("", 0.0) when none are wanted. Two cases:
+
+        - A keyword search in any language but English: a few words (`keyword_tokens`) that name
+          glossary terms, such as Filipino "kreyn sa pantalan" or Malay "kren dermaga". The
+          embedder reads two or three words of a language other than English poorly (the
+          Filipino quay crane found Lao and Khmer pages first), while the glossary knows the
+          term for certain: its English names are searched at `keyword_anchor_weight`.
+        - A Khmer or Lao question (`anchor_languages`): its Latin-script words (names, codes,
+          acronyms) and the English names of the glossary terms it names, at `anchor_weight`.
+          For these languages the embedder's cross-lingual match is weak (question set, Lao
+          dense R@1 0.167) and the local LLM's translations are wrong, while an English page
+          shares exactly these words with the question; searched as their own query, they are
+          not drowned by the question's own-language words in the lexical leg's normalisation.
         """
-        if language not in self.settings.anchor_languages or self.settings.anchor_weight <= 0:
-            return ""
-        words = latin_words(query)
+        settings = self.settings
         glossary = self.glossary
-        for term in glossary.find(query, lexical_tokens(query)) if glossary else []:
-            words.extend(term.names.get("en", ())[:1])
-        return " ".join(dict.fromkeys(words))
+        if language == "en":
+            return "", 0.0
+        tokens = lexical_tokens(query)
+        terms = glossary.find(query, tokens) if glossary else []
+        names = [name for term in terms for name in term.names.get("en", ())[:1]]
+        latin = latin_words(query) if language in settings.anchor_languages else []
+        words = " ".join(dict.fromkeys([*latin, *names]))
+        if names and len(tokens) <= settings.keyword_tokens and settings.keyword_anchor_weight > 0:
+            return words, settings.keyword_anchor_weight
+        if language in settings.anchor_languages and settings.anchor_weight > 0:
+            return words, settings.anchor_weight
+        return "", 0.0
 
     def _centred(self, asked: str, vector: np.ndarray, index: SearchIndex) -> np.ndarray:
         """The query vector less its language's mean query direction (where centring is on)."""

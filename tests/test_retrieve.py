@@ -136,16 +136,42 @@ def test_a_lao_question_also_searches_its_names_and_terms_in_english(
     retriever = Retriever(store, e5)  # type: ignore[arg-type]
     # "What temperature do ຕູ້ເຢັນ (reefers) need, every how many hours?", with one Latin word.
     question = "ຕູ້ເຢັນ ຕ້ອງການອຸນຫະພູມເທົ່າໃດ, ທຸກໆຈັກຊົ່ວໂມງ? (monitoring)"
-    assert retriever.anchors(question, "lo") == "monitoring reefer"  # the glossary names ຕູ້ເຢັນ
+    # The glossary names ຕູ້ເຢັນ (reefer).
+    assert retriever.anchors(question, "lo") == ("monitoring reefer", 0.3)
     result = retriever.search(question, k=5)
     assert result.hits[0].chunk.doc_id == "en/reefer-handbook.txt"
     assert {"dense_anchor", "lexical_anchor"} <= set(result.hits[0].ranks)
     assert "anchor_ms" in result.timings
-    # Other languages (the embedder and the LLM cross over well enough) and weight 0: no anchors.
-    assert retriever.anchors("Container lạnh cần gì? (monitoring)", "vi") == ""
+    # Other languages' questions (the embedder and the LLM cross over well enough) and weight 0:
+    # no anchors.
+    vietnamese = (
+        "Container lạnh trong bãi cần được kiểm tra nhiệt độ bao nhiêu lần mỗi ngày? (monitoring)"
+    )
+    assert retriever.anchors(vietnamese, "vi") == ("", 0.0)
     off = Retriever(store, e5, SearchSettings(anchor_weight=0))  # type: ignore[arg-type]
-    assert off.anchors(question, "lo") == ""
+    assert off.anchors(question, "lo") == ("", 0.0)
     assert not any("dense_anchor" in h.ranks for h in off.search(question, k=5).hits)
+
+
+def test_a_keyword_search_in_another_language_also_searches_the_terms_english_names(
+    store: Store, e5: object
+) -> None:
+    retriever = Retriever(store, e5)  # type: ignore[arg-type]
+    weight = SearchSettings().keyword_anchor_weight
+    assert retriever.anchors("himpilan ng barko", "fil") == ("berth", weight)
+    assert retriever.anchors("Kühlcontainer", "de") == ("reefer", weight)
+    assert retriever.anchors("ຕູ້ເຢັນ", "lo") == ("reefer", weight)  # a short Lao one too
+    assert retriever.anchors("berth", "en") == ("", 0.0)  # English needs none
+    assert retriever.anchors("himpilan ng daan", "fil") == ("", 0.0)  # names no term
+    # A few words of Filipino, two characters of Chinese: without the English names, the Lao
+    # dry-port page came first for "berth"; with them, the berth page.
+    for keywords in ("himpilan ng barko", "泊位"):
+        result = retriever.search(keywords, k=3)
+        assert result.hits[0].chunk.doc_id == "en/berth-occupancy.txt", keywords
+        assert "dense_anchor" in result.hits[0].ranks
+    off = Retriever(store, e5, SearchSettings(keyword_anchor_weight=0))  # type: ignore[arg-type]
+    assert off.anchors("himpilan ng barko", "fil") == ("", 0.0)
+    assert not any("dense_anchor" in h.ranks for h in off.search("泊位", k=3).hits)
 
 
 def test_language_stats_match_the_empirical_score_distribution() -> None:
