@@ -70,14 +70,15 @@ class Glossary:
         for term in self.terms:
             self._by_name[_fold(term.id)] = term
             for lang, name in term.variants():
-                self._by_name.setdefault(_fold(name), term)
+                folded = _fold(name)
+                self._by_name.setdefault(folded, term)
                 name_tokens = tuple(lexical_tokens(name))
                 if name_tokens:
                     self._by_first_token.setdefault(name_tokens[0], []).append(
                         (term.id, name_tokens)
                     )
-                if lang not in _SPACED and len(_fold(name)) >= _MIN_SUBSTRING:
-                    self._substrings.append((term.id, _fold(name)))
+                if lang not in _SPACED and len(folded) >= _MIN_SUBSTRING:
+                    self._substrings.append((term.id, folded))
                 self._tokens.setdefault(term.id, []).extend((lang, t) for t in name_tokens)
 
     def __len__(self) -> int:
