@@ -206,7 +206,10 @@ def test_admin_upload_is_indexed_and_found_by_search(page: Any, tmp_path: Path) 
     page.click("#pw-signin")
     page.locator("#pw-files").wait_for()
     page.set_input_files("#pw-files input[type=file]", str(pdf))
-    page.locator("#pw-files", has_text="reefer-telemetry.pdf").wait_for()
+    # The uploaded file's row, not the "Uploading 1 file... reefer-telemetry.pdf" that comes first:
+    # a wait that also matched that passed while the upload ran, and timed out whenever the upload
+    # ended before it looked (the row shows the name as "reefer-telemetry" and ".pdf").
+    page.locator("#pw-files").get_by_label("reefer-telemetry.pdf", exact=True).wait_for()
     page.get_by_label("Title").fill("Reefer telemetry upload (browser test)")
     page.click("#pw-upload")
     page.locator("#pw-progress .pw-done").wait_for(timeout=120_000)
