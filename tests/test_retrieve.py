@@ -364,6 +364,11 @@ def test_chunk_vectors_rank_by_cosine_and_honour_the_mask() -> None:
     assert [round(cosine, 6) for _, cosine in found] == [1.0, 0.8, 0.6]
     assert vectors.search(query, 1) == found[:1]
     assert [row for row, _ in vectors.search(query, 10, np.array([1.0, 0.0, 1.0, 1.0]))] == [0, 2]
+    # Negative cosines still rank (Chroma's index returns them too); a missing vector never does.
+    away = vectors.search(-query, 10)
+    assert [row for row, _ in away] == [2, 0, 1]
+    assert [round(cosine, 6) for _, cosine in away] == [-0.6, -0.8, -1.0]
+    assert [row for row, _ in vectors.search(-query, 10, np.array([1.0, 1.0, 0.0, 1.0]))] == [0, 1]
 
 
 def test_the_dense_leg_scores_every_chunk_exactly(store: Store, e5: object) -> None:

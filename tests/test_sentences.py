@@ -56,6 +56,9 @@ def test_index_scores_a_chunk_by_its_best_sentence_and_honours_the_mask() -> Non
     keep = np.asarray([0, 1, 1, 1], dtype=np.float32)
     assert index.search(np.asarray([0, 1.0]), depth=10, keep=keep) == [(1, 0.5), (3, 0.25)]
     assert index.search(np.asarray([0, 1.0]), depth=1) == [(0, 1.0)]
+    # Scores at or below 0 still rank; row c, with no vectors, and masked rows never do.
+    assert index.search(np.asarray([0, -1.0]), depth=10) == [(0, 0.0), (3, -0.25), (1, -0.5)]
+    assert index.search(np.asarray([0, -1.0]), depth=10, keep=keep) == [(3, -0.25), (1, -0.5)]
 
 
 @pytest.fixture(scope="module")
