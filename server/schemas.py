@@ -40,10 +40,11 @@ class FiltersIn(BaseModel):
 
 
 class _Query(BaseModel):
-    @field_validator("query", "question", check_fields=False)
+    # "before": an empty string gets this message too, not the length constraint's generic one.
+    @field_validator("query", "question", mode="before", check_fields=False)
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+    def _not_blank(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
             raise ValueError("is empty; type a question or some keywords")
         return value
 

@@ -79,8 +79,9 @@ def test_search_filters_narrow_the_hits(client: TestClient) -> None:
     [
         ({"query": "berth", "filters": {"kind": ["poster"]}}, "use case-study, guideline"),
         ({"query": "berth", "filters": {"language": ["xx"]}}, "language: unknown 'xx'"),
-        ({"query": ""}, "body.query"),
-        ({"query": "   "}, "is empty"),
+        ({"query": ""}, "body.query: Value error, is empty; type a question"),
+        ({"query": "   "}, "body.query: Value error, is empty; type a question"),
+        ({"query": 7}, "body.query: Input should be a valid string"),
         ({"query": "berth", "top_k": 0}, "body.top_k"),
         ({"query": "berth", "top_k": 51}, "less than or equal to 50"),
         ({"query": "berth", "filters": {"colour": ["red"]}}, "body.filters.colour"),
