@@ -206,9 +206,9 @@ def test_admin_upload_is_indexed_and_found_by_search(page: Any, tmp_path: Path) 
     page.click("#pw-signin")
     page.locator("#pw-files").wait_for()
     page.set_input_files("#pw-files input[type=file]", str(pdf))
-    # The uploaded file's row, not the "Uploading 1 file... reefer-telemetry.pdf" that comes first:
-    # a wait that also matched that passed while the upload ran, and timed out whenever the upload
-    # ended before it looked (the row shows the name as "reefer-telemetry" and ".pdf").
+    # Wait for the finished file row, by its aria-label. Only Gradio's passing "Uploading 1 file...
+    # reefer-telemetry.pdf" shows the name as one text (the row splits it: "reefer-telemetry",
+    # ".pdf"), so a wait on the text timed out whenever the upload ended before it looked.
     page.locator("#pw-files").get_by_label("reefer-telemetry.pdf", exact=True).wait_for()
     page.get_by_label("Title").fill("Reefer telemetry upload (browser test)")
     page.click("#pw-upload")
