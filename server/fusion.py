@@ -176,8 +176,15 @@ def cap_per_document(
     return chosen + held_back[: k - len(chosen)]
 
 
-def top_indices(scores: np.ndarray, depth: int, floor: float = 0.0) -> list[int]:
-    """Indices of the `depth` highest scores above `floor` (positive ones by default), best first."""
+def top_indices(
+    scores: np.ndarray, depth: int, keep: np.ndarray | None = None, floor: float = 0.0
+) -> list[int]:
+    """Indices of the `depth` highest scores above `floor` (positive ones by default), best first.
+
+    `keep` masks rows out (0): they are never returned, whatever `floor`.
+    """
+    if keep is not None:
+        scores = np.where(keep > 0, scores, -np.inf)
     if scores.size == 0 or depth <= 0:
         return []
     depth = min(depth, scores.size)

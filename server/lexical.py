@@ -124,8 +124,6 @@ class LexicalIndex:
         if extra and expansion_weight:
             scores = scores + expansion_weight * self.scores(extra)
         keep = self.mask(where)
-        if keep is not None:
-            scores = scores * keep
         return [
             LexicalHit(
                 self.rows[i].id,
@@ -133,5 +131,5 @@ class LexicalIndex:
                 float(scores[i]),
                 self.rows[i].language,
             )
-            for i in top_indices(scores, depth)
+            for i in top_indices(scores, depth, keep)
         ]

@@ -73,6 +73,4 @@ class SentenceIndex:
         # score whatever its sign (see ChunkVectors.search).
         scores = np.full(self.rows, -np.inf, dtype=np.float32)
         scores[self._owners] = best
-        if keep is not None:
-            scores = np.where(keep > 0, scores, -np.inf)
-        return [(i, float(scores[i])) for i in top_indices(scores, depth, floor=-np.inf)]
+        return [(i, float(scores[i])) for i in top_indices(scores, depth, keep, floor=-np.inf)]

@@ -55,6 +55,4 @@ class SparseIndex:
         if not self.covered:
             return []
         scores = np.asarray(self._matrix @ query.dense(self.dim), dtype=np.float32)
-        if keep is not None:
-            scores = scores * keep
-        return [(i, float(scores[i])) for i in top_indices(scores, depth)]
+        return [(i, float(scores[i])) for i in top_indices(scores, depth, keep)]

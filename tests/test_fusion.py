@@ -108,6 +108,10 @@ def test_top_indices_drops_zero_scores_and_orders() -> None:
     assert fusion.top_indices(scores, 10) == [2, 1, 4]
     assert fusion.top_indices(scores, 2) == [2, 1]
     assert fusion.top_indices(np.zeros(0), 3) == []
+    keep = np.array([1, 0, 1, 1, 1], dtype=np.float32)
+    assert fusion.top_indices(scores, 10, keep) == [2, 4]
+    signed = np.array([-1.0, 5.0, 2.0, -3.0], dtype=np.float32)
+    assert fusion.top_indices(signed, 10, np.array([1, 0, 1, 1]), floor=-np.inf) == [2, 0, 3]
 
 
 def test_collapse_duplicates_keeps_the_better_of_two_documents_with_the_same_text() -> None:
