@@ -382,13 +382,17 @@ class Retriever:
         if language == "en":
             return "", 0.0
         tokens = lexical_tokens(query)
+        keyword = len(tokens) <= settings.keyword_tokens and settings.keyword_anchor_weight > 0
+        anchored = language in settings.anchor_languages and settings.anchor_weight > 0
+        if not (keyword or anchored):  # most questions: no glossary lookup
+            return "", 0.0
         terms = glossary.find(query, tokens) if glossary else []
         names = [name for term in terms for name in term.names.get("en", ())[:1]]
         latin = latin_words(query) if language in settings.anchor_languages else []
         words = " ".join(dict.fromkeys([*latin, *names]))
-        if names and len(tokens) <= settings.keyword_tokens and settings.keyword_anchor_weight > 0:
+        if keyword and names:
             return words, settings.keyword_anchor_weight
-        if language in settings.anchor_languages and settings.anchor_weight > 0:
+        if anchored:
             return words, settings.anchor_weight
         return "", 0.0
 
