@@ -39,6 +39,14 @@ class TermEntry(BaseModel):
 
 
 @dataclass(frozen=True)
+class NamePatterns:
+    """A term's names as they appear in a text's lexical tokens (each run space-padded)."""
+
+    runs: frozenset[str]  # token runs, to find in f" {' '.join(tokens)} "
+    joined: frozenset[str]  # unspaced-script names, to find in "".join(tokens)
+
+
+@dataclass(frozen=True)
 class Term:
     """A glossary term: its names per language (usual name first) and a short definition."""
 
@@ -61,25 +69,32 @@ class Glossary:
     def __init__(self, terms: Sequence[Term]) -> None:
         self.terms = list(terms)
         self._by_name: dict[str, Term] = {}
+        self._languages: dict[str, set[str]] = {}  # folded name -> the languages it is a name in
         # Names by their first token, and unspaced-script names as strings: `find` looks up each
         # of a query's tokens instead of sliding every one of ~900 names along the query (about
         # 2 ms a search). A dict of first tokens does what a matcher library would, in five lines.
         self._by_first_token: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         self._substrings: list[tuple[str, str]] = []  # (term id, folded name)
         self._tokens: dict[str, list[tuple[str, str]]] = {}
+        self._patterns: dict[str, NamePatterns] = {}
         for term in self.terms:
+            runs, joined = set(), set()
             self._by_name[_fold(term.id)] = term
             for lang, name in term.variants():
                 folded = _fold(name)
                 self._by_name.setdefault(folded, term)
+                self._languages.setdefault(folded, set()).add(lang)
                 name_tokens = tuple(lexical_tokens(name))
                 if name_tokens:
                     self._by_first_token.setdefault(name_tokens[0], []).append(
                         (term.id, name_tokens)
                     )
+                    runs.add(f" {' '.join(name_tokens)} ")
                 if lang not in _SPACED and len(folded) >= _MIN_SUBSTRING:
                     self._substrings.append((term.id, folded))
+                    joined.add("".join(name_tokens))
                 self._tokens.setdefault(term.id, []).extend((lang, t) for t in name_tokens)
+            self._patterns[term.id] = NamePatterns(frozenset(runs), frozenset(joined))
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -87,6 +102,10 @@ class Glossary:
     def lookup(self, text: str) -> Term | None:
         """The term one of whose names (or id) is exactly `text`, ignoring case."""
         return self._by_name.get(_fold(text))
+
+    def languages_of(self, text: str) -> set[str]:
+        """The languages in which `text` is exactly a term's name, ignoring case (empty: none)."""
+        return set(self._languages.get(_fold(text), ()))
 
     def suggest(self, text: str, n: int = 5) -> list[str]:
         """Names close to `text`, for a "did you mean" message."""
@@ -102,6 +121,10 @@ class Glossary:
                 if tokens[start : start + len(name_tokens)] == name_tokens:
                     found.add(term_id)
         return [term for term in self.terms if term.id in found]  # in glossary order
+
+    def patterns(self, term: Term) -> NamePatterns:
+        """The term's names as `find` looks for them, to find them in a chunk's lexical tokens."""
+        return self._patterns.get(term.id, NamePatterns(frozenset(), frozenset()))
 
     def expand(self, query: str, tokens: Sequence[str] | None = None) -> list[tuple[str, str]]:
         """(language, lexical token) of every name of the terms in `query`, minus the query's own tokens.

@@ -6,9 +6,9 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -33,9 +33,10 @@ from server.dense import ChunkVectors
 from server.lexical import LexicalHit, LexicalIndex
 from server.sentences import SentenceIndex
 from server.sparse import SparseIndex
+from server.terms import TermMentions
 
 if TYPE_CHECKING:
-    from kb.glossary import Glossary
+    from kb.glossary import Glossary, Term
     from server.translate import QueryTranslator
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,14 @@ class _Legs:
     stand_ins: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
 
 
+class Anchors(NamedTuple):
+    """English words searched for a question as a query of their own, and the terms they name."""
+
+    words: str = ""
+    share: float = 0.0  # their legs' fusion weight, as a share of the question's own
+    terms: tuple[Term, ...] = ()  # a keyword search's glossary terms (for the term leg)
+
+
 @dataclass(frozen=True)
 class SearchIndex:
     """What search keeps in memory for one store version: BM25 and per-language statistics."""
@@ -133,6 +142,7 @@ class SearchIndex:
     muse: SentenceIndex | None = None  # None: the muse leg is off or no chunk has muse vectors
     muse_unread: frozenset[str] = frozenset()  # chunks without muse vectors (other languages)
     vectors: ChunkVectors | None = None  # None: the store is too large; Chroma's HNSW answers
+    terms: TermMentions | None = None  # None: no glossary or the term leg is off
     documents_per_year: dict[int, int] = field(default_factory=dict)  # catalog year -> documents
     documents_per_language: dict[str, int] = field(default_factory=dict)  # language -> documents
 
@@ -220,6 +230,11 @@ class Retriever:
                     if len(lexical.rows) <= self.settings.exact_dense_chunks
                     else None
                 ),
+                terms=(
+                    TermMentions(lexical.rows, self.glossary)
+                    if self.glossary is not None and self.settings.term_weight > 0
+                    else None
+                ),
             )
             _ = self.glossary, self.centres(), named_languages("")  # the last loads CLDR names
             logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
@@ -262,8 +277,7 @@ class Retriever:
         index = self.index()
         clock.lap("index_ms")
         where = (filters or Filters()).to_meta()
-        # Read as a language Portwise serves or the library holds, where the detector lists one.
-        asked = detect_language(query, among={*LANGUAGES, *index.language_share})
+        asked = self._language(query, index)
         legs = _Legs()
         chunks: dict[str, Chunk] = {}
         self._run_legs(query, asked, mode, where, index, legs, lap=clock.lap)
@@ -272,9 +286,12 @@ class Retriever:
             english = self.translator.english(query, asked)
             clock.lap("translate_ms")
         weights = self._weights(asked, index, translated=bool(english))
-        anchors, anchor_share = self.anchors(query, asked) if mode == "hybrid" else ("", 0.0)
+        anchors = self.anchors(query, asked) if mode == "hybrid" else Anchors()
+        if anchors.terms:
+            self._term_leg(anchors.terms, where, index, legs, weights)
+            clock.lap("term_ms")
         english_queries = {  # suffix: (English words for the question, fusion share, timing)
-            "_anchor": (anchors, anchor_share, "anchor_ms"),
+            "_anchor": (anchors.words, anchors.share, "anchor_ms"),
             "_en": (english or "", self.settings.translation_weight, "translated_ms"),
         }
         for suffix, (text, share, lap) in english_queries.items():
@@ -360,16 +377,47 @@ class Retriever:
         legs.scores["muse"] = {rows[i].id: score for i, score in found}
         legs.stand_ins["muse"] = ("dense", index.muse_unread)
 
-    def anchors(self, query: str, language: str) -> tuple[str, float]:
+    def _language(self, query: str, index: SearchIndex) -> str:
+        """The language to read `query` in: a language Portwise serves or the library holds.
+
+        A query that is exactly a glossary name is read in that name's language where the
+        detector's reading is not one of them: it reads two words of Malay or Filipino as English
+        ("pelabuhan kering", "tuyong daungan": dry port), which would make a keyword search in
+        those languages an English one, without its English names and term leg.
+        """
+        detected = detect_language(query, among={*LANGUAGES, *index.language_share})
+        named = self.glossary.languages_of(query) if self.glossary is not None else set()
+        return detected if not named or detected in named else sorted(named)[0]
+
+    def _term_leg(
+        self,
+        terms: Sequence[Term],
+        where: MetaFilter,
+        index: SearchIndex,
+        legs: _Legs,
+        weights: dict[str, float],
+    ) -> None:
+        """The chunks that name a keyword search's glossary terms, in any language (`server.terms`)."""
+        if index.terms is None:
+            return
+        rows = index.lexical.rows
+        named = index.terms.scores(terms, index.lexical.mask(where))
+        ranked = sorted(named, key=lambda i: -named[i])
+        legs.rankings["term"] = [rows[i].id for i in ranked]
+        legs.scores["term"] = {rows[i].id: named[i] for i in ranked}
+        weights["term"] = self.settings.term_weight
+
+    def anchors(self, query: str, language: str) -> Anchors:
         """English words for the question, searched as a query of their own, and their fusion share.
 
-        ("", 0.0) when none are wanted. Two cases:
+        Empty when none are wanted. Two cases:
 
         - A keyword search in any language but English: a few words (`keyword_tokens`) that name
           glossary terms, such as Filipino "kreyn sa pantalan" or Malay "kren dermaga". The
           embedder reads two or three words of a language other than English poorly (the
           Filipino quay crane found Lao and Khmer pages first), while the glossary knows the
-          term for certain: its English names are searched at `keyword_anchor_weight`.
+          term for certain: its English names are searched at `keyword_anchor_weight`, and
+          its terms (`terms`) rank the chunks that name them (the term leg, `term_weight`).
         - A Khmer or Lao question (`anchor_languages`): its Latin-script words (names, codes,
           acronyms) and the English names of the glossary terms it names, at `anchor_weight`.
           For these languages the embedder's cross-lingual match is weak (question set, Lao
@@ -380,21 +428,22 @@ class Retriever:
         settings = self.settings
         glossary = self.glossary
         if language == "en":
-            return "", 0.0
+            return Anchors()
         tokens = lexical_tokens(query)
-        keyword = len(tokens) <= settings.keyword_tokens and settings.keyword_anchor_weight > 0
+        keyword_weight, term_weight = settings.keyword_anchor_weight, settings.term_weight
+        keyword = len(tokens) <= settings.keyword_tokens and (keyword_weight or term_weight) > 0
         anchored = language in settings.anchor_languages and settings.anchor_weight > 0
         if not (keyword or anchored):  # most questions: no glossary lookup
-            return "", 0.0
+            return Anchors()
         terms = glossary.find(query, tokens) if glossary else []
         names = [name for term in terms for name in term.names.get("en", ())[:1]]
         latin = latin_words(query) if language in settings.anchor_languages else []
         words = " ".join(dict.fromkeys([*latin, *names]))
         if keyword and names:
-            return words, settings.keyword_anchor_weight
+            return Anchors(words if keyword_weight > 0 else "", keyword_weight, tuple(terms))
         if anchored:
-            return words, settings.anchor_weight
-        return "", 0.0
+            return Anchors(words, settings.anchor_weight)
+        return Anchors()
 
     def _centred(self, asked: str, vector: np.ndarray, index: SearchIndex) -> np.ndarray:
         """The query vector less its language's mean query direction (where centring is on)."""

@@ -145,7 +145,9 @@ def test_a_translated_question_takes_its_languages_translated_weights(
     settings = SearchSettings(
         lexical_share_scale=0,
         translation_weight=0.0,
-        keyword_anchor_weight=0.0,  # a question this short that names a term is a keyword search
+        # A question this short that names a term is a keyword search: no anchors, no term leg.
+        keyword_anchor_weight=0.0,
+        term_weight=0.0,
         language_weights={},
         translated_weights={"vi": only_dense},
     )
