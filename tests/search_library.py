@@ -101,12 +101,16 @@ DOCS: dict[str, tuple[str, dict[str, object]]] = {
 }
 
 
-def write_library(folder: Path, names: list[str] | None = None) -> Path:
-    """Write the documents (all, or those named) and their catalog into `folder`."""
+def write_library(
+    folder: Path,
+    names: list[str] | None = None,
+    docs: dict[str, tuple[str, dict[str, object]]] = DOCS,
+) -> Path:
+    """Write the documents of `docs` (all, or those named) and their catalog into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
-    for name in names or list(DOCS):
-        text, meta = DOCS[name]
+    for name in names or list(docs):
+        text, meta = docs[name]
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text + "\n", encoding="utf-8")
@@ -119,10 +123,13 @@ def write_library(folder: Path, names: list[str] | None = None) -> Path:
     return folder
 
 
-def ingested_store(root: Path, embedder: Any) -> Store:
-    """The test library written under `root` and synced into a fresh store there."""
+def ingested_store(
+    root: Path, embedder: Any, docs: dict[str, tuple[str, dict[str, object]]] = DOCS
+) -> Store:
+    """A test library (`docs`) written under `root` and synced into a fresh store there."""
     store = Store(StoreSettings(path=str(root / "store")), embedder.name, embedder.dim)
-    Syncer(store, embedder, CHUNKING, sparse_terms=128).sync(write_library(root / "lib"))
+    library = write_library(root / "lib", docs=docs)
+    Syncer(store, embedder, CHUNKING, sparse_terms=128).sync(library)
     return store
 
 

