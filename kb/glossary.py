@@ -107,6 +107,16 @@ class Glossary:
         """The languages in which `text` is exactly a term's name, ignoring case (empty: none)."""
         return set(self._languages.get(_fold(text), ()))
 
+    def reading(self, text: str, detected: str) -> str:
+        """The language to read `text` in, given the detector's reading `detected`.
+
+        A text that is exactly a term's name is read in that name's language where the detector
+        says otherwise: it reads two words of Malay or Filipino as English ("pelabuhan kering",
+        "tuyong daungan": dry port). "dry port" is English and Filipino, and stays English.
+        """
+        named = self.languages_of(text)
+        return detected if not named or detected in named else sorted(named)[0]
+
     def suggest(self, text: str, n: int = 5) -> list[str]:
         """Names close to `text`, for a "did you mean" message."""
         return difflib.get_close_matches(_fold(text), list(self._by_name), n=n, cutoff=0.6)

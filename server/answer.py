@@ -300,9 +300,18 @@ class Asker:
         yield Done(answer, backend)
 
     def _language(self, question: str, history: Sequence[Message]) -> str:
+        """The language to answer in: the question's, read as search reads it.
+
+        A wordless follow-up ("2023?") takes the previous question's. Two words of Malay that
+        name a glossary term ("pelabuhan kering") are answered in Malay, as they are searched.
+        """
         earlier = [m["content"] for m in history if m["role"] == "user"]
         wordless = not [t for t in lexical_tokens(question) if not t.isdigit()]
-        language = detect_language(earlier[-1] if wordless and earlier else question, LANGUAGES)
+        text = earlier[-1] if wordless and earlier else question
+        language = detect_language(text, LANGUAGES)
+        glossary = self.retriever.glossary
+        if glossary is not None:
+            language = glossary.reading(text, language)
         return language if language in LANGUAGES else "en"
 
     def _generate(

@@ -380,14 +380,12 @@ class Retriever:
     def _language(self, query: str, index: SearchIndex) -> str:
         """The language to read `query` in: a language Portwise serves or the library holds.
 
-        A query that is exactly a glossary name is read in that name's language where the
-        detector's reading is not one of them: it reads two words of Malay or Filipino as English
-        ("pelabuhan kering", "tuyong daungan": dry port), which would make a keyword search in
-        those languages an English one, without its English names and term leg.
+        A query that is exactly a glossary name is read in that name's language
+        (`Glossary.reading`): a keyword search in Malay read as English would lose its English
+        names and term leg.
         """
         detected = detect_language(query, among={*LANGUAGES, *index.language_share})
-        named = self.glossary.languages_of(query) if self.glossary is not None else set()
-        return detected if not named or detected in named else sorted(named)[0]
+        return self.glossary.reading(query, detected) if self.glossary is not None else detected
 
     def _term_leg(
         self,

@@ -220,6 +220,23 @@ def test_history_sets_the_language_of_an_undetectable_follow_up(library: Store, 
     assert _asker(library, e5)._language("2024?", history) == "vi"
 
 
+def test_a_glossary_name_is_answered_in_the_language_it_is_searched_in(
+    library: Store, e5: object
+) -> None:
+    from server.retrieve import Retriever
+
+    retriever = Retriever(library, e5, SearchSettings())  # type: ignore[arg-type]
+    settings = AnswerSettings(backend="extractive", refusal_threshold=0.0)
+    asker = Asker(retriever, e5, None, settings)  # type: ignore[arg-type]
+    assert detect_language("pelabuhan kering") == "en"  # the detector alone reads English
+    assert asker._language("pelabuhan kering", []) == "ms"
+    answer, _ = asker.ask("pelabuhan kering")
+    assert answer.language == "ms"
+    assert asker._language("dry port", []) == "en"  # English and Filipino: stays English
+    history: list[Message] = [{"role": "user", "content": "tuyong daungan"}]
+    assert asker._language("2024?", history) == "fil"
+
+
 def test_cli_ask_prints_json(library: Store) -> None:
     import json
 
