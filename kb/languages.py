@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 import re
@@ -253,6 +254,56 @@ def lexical_tokens(text: str) -> list[str]:
     splits a run of Lao digits).
     """
     return [w.lower() for w in words(ascii_digits(text)) if _LETTER.search(w)]
+
+
+_HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_THAI_WORD = re.compile(r"[\u0e00-\u0e7f]+")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _thai_syllables(word: str) -> tuple[str, ...]:
+    os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+    from pythainlp.tokenize import subword_tokenize
+
+    return tuple(subword_tokenize(word, engine="dict"))
+
+
+# Languages that write compounds as one word: each word's character n-grams meet its parts.
+# 4-grams, the length found best for German retrieval (McNamee and Mayfield, "Character N-Gram
+# Tokenization for European Language Text Retrieval", 2004); XQuAD de->de hybrid R@1 0.9605
+# with 4-grams, 0.9597 with 3-grams.
+_COMPOUNDING = {"de"}
+_NGRAM = 4
+
+
+def subwords(tokens: Sequence[str], language: str) -> list[str]:
+    """The pieces of words a lexical index matches beside whole words, for text in `language`.
+
+    - Chinese and Thai: bigrams across each run of words, of characters in Chinese and of
+      syllables in Thai (pythainlp's). A segmenter cuts the same words differently in a question
+      and in a page (jieba gives 吞吐量 on a page and 吞吐 in a question), and a word the
+      question has whole may sit inside a longer one on the page. Bigrams meet either way: the
+      classic unit of a Chinese index; a Thai character alone means nothing, a syllable pair does.
+    - German: each word's character n-grams, so "Containerterminals" meets "Terminal" and
+      "Container" (German compounds its nouns; `_COMPOUNDING`).
+    """
+    out: list[str] = []
+    units: list[str] = []
+    script = ""
+    compounds = language in _COMPOUNDING
+    for token in (*tokens, ""):
+        now = "zh" if _HAN_WORD.fullmatch(token) else "th" if _THAI_WORD.fullmatch(token) else ""
+        if now != script or not now:
+            out.extend(a + b for a, b in itertools.pairwise(units))
+            units, script = [], now
+        if now == "zh":
+            units.extend(token)
+        elif now == "th":
+            units.extend(_thai_syllables(token))
+        elif compounds and len(token) > _NGRAM and token.isalpha():
+            marked = f"_{token}_"
+            out.extend(marked[i : i + _NGRAM] for i in range(len(marked) - _NGRAM + 1))
+    return out
 
 
 # Snowball stemmers (PyStemmer): a German question's "Containerterminals" then matches a page's

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.languages import ascii_digits, lexical_tokens, stems
+from kb.languages import ascii_digits, lexical_tokens, stems, subwords
 from kb.store import MetaFilter, StoredChunk
 from server.fusion import top_indices
 
@@ -55,6 +55,7 @@ class LexicalIndex:
         k1: float = 1.2,
         b: float = 0.75,
         stemming: bool = True,
+        subword_weight: float = 0.0,
     ) -> None:
         import bm25s
 
@@ -68,11 +69,25 @@ class LexicalIndex:
         self.stemming = stemming
         # Stores written before digits were read as ASCII at ingest are read the same way here.
         # Stems are taken here, not at ingest, so a store needs no re-ingest to gain them.
-        corpus = [
-            self.terms(ascii_digits(row.tokens).split(), row.language) or [""] for row in self.rows
-        ]
+        tokens = [ascii_digits(row.tokens).split() for row in self.rows]
+        corpus = [self.terms(words, row.language) or [""] for words, row in zip(tokens, self.rows)]
         if corpus:
             self._bm25.index(corpus, show_progress=False)
+        # Pieces of words (`subwords`: Chinese and Thai bigrams, German n-grams) are a second
+        # index, not more terms in the first: in the first, a Chinese chunk would count twice its
+        # length against the library's mean, and every word's score in it would fall beside an
+        # English chunk's (question set: one Thai question lost a source from its top 5).
+        self.subword_weight = subword_weight
+        self._subwords: Any = None
+        if subword_weight > 0 and corpus:
+            self._subwords = bm25s.BM25(k1=k1, b=b)
+            self._subwords.index(
+                [
+                    subwords(t, row.language) or [""]
+                    for t, row in zip(tokens, self.rows, strict=True)
+                ],
+                show_progress=False,
+            )
         self._masks: dict[str, np.ndarray] = {}
         self.boilerplate = boilerplate(self.rows)
         lexical_tokens(WARM_UP)
@@ -87,11 +102,11 @@ class LexicalIndex:
         """The index's terms for lexical tokens of text in `language`: their stems where stemming is on."""
         return stems(tokens, language) if self.stemming else list(tokens)
 
-    def scores(self, tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every chunk for these query tokens (zeros when there are none)."""
+    def scores(self, tokens: Sequence[str], bm25: Any = None) -> np.ndarray:
+        """BM25 score of every chunk for these query terms (zeros when there are none)."""
         if not tokens or not self.rows:
             return np.zeros(len(self.rows), dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(list(tokens)), dtype=np.float32)
+        return np.asarray((bm25 or self._bm25).get_scores(list(tokens)), dtype=np.float32)
 
     def mask(self, where: MetaFilter | None) -> np.ndarray | None:
         """1.0 for chunks the filter keeps, 0.0 for the rest (cached per filter); None = keep all."""
@@ -115,7 +130,8 @@ class LexicalIndex:
     ) -> list[LexicalHit]:
         """The best `depth` chunks among those `where` keeps, for query `tokens` in `language`.
 
-        `expansion` holds (language, token) pairs, each counting `expansion_weight`.
+        `expansion` holds (language, token) pairs, each counting `expansion_weight`. The tokens'
+        pieces (`subwords`) count `subword_weight`, in an index of their own.
         """
         terms = self.terms(tokens, language)
         scores = self.scores(terms)
@@ -123,6 +139,10 @@ class LexicalIndex:
         extra = [t for lang, token in expansion for t in self.terms([token], lang) if t not in own]
         if extra and expansion_weight:
             scores = scores + expansion_weight * self.scores(extra)
+        if self._subwords is not None:
+            scores = scores + self.subword_weight * self.scores(
+                subwords(tokens, language), self._subwords
+            )
         keep = self.mask(where)
         return [
             LexicalHit(

@@ -191,7 +191,9 @@ class Retriever:
         if self._index is None or self._index.version != version:
             began = time.perf_counter()
             lexical = LexicalIndex(
-                self.store.lexical_rows(), stemming=self.settings.lexical_stemming
+                self.store.lexical_rows(),
+                stemming=self.settings.lexical_stemming,
+                subword_weight=self.settings.lexical_subword_weight,
             )
             head = sparse_head(self.embedder) if self.settings.sparse_weight > 0 else None
             sparse = SparseIndex(lexical.rows, head.sparse_dim) if head is not None else None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import Syncer
-from kb.languages import content_terms, latin_words, lexical_tokens, stems
+from kb.languages import content_terms, latin_words, lexical_tokens, stems, subwords
 from kb.settings import ChunkSettings, SearchSettings, StoreSettings
 from kb.store import MetaFilter, Store, StoredChunk
 from kb.types import Filters
@@ -235,3 +235,67 @@ def test_glossary_expansion_is_stemmed_as_its_own_language() -> None:
     # German stems join the plural with the page's singular; English rules leave the plural as is.
     assert found([("de", "landstromanlagen")])
     assert not found([("en", "landstromanlagen")])
+
+
+def test_subwords_are_chinese_and_thai_bigrams_and_german_ngrams() -> None:
+    # Chinese: characters, across jieba's words; a Latin word ends the run.
+    assert subwords(["码头", "吞吐", "port", "岸电", "系统"], "zh") == [
+        "码头", "头吞", "吞吐", "岸电", "电系", "系统",
+    ]  # fmt: skip
+    # Thai: syllables (pythainlp), across words: ท่าเทียบเรือ is one word to newmm.
+    assert subwords(["ท่าเทียบเรือ", "จอด"], "th") == ["ท่าเทียบ", "เทียบเรือ", "เรือจอด"]
+    # A lone character or syllable pairs with nothing.
+    assert subwords(["港", "berth", "ท่า"], "zh") == []
+    # German words give their 4-grams, marked at the word's ends; no other language's do.
+    assert subwords(["liegeplatz", "am"], "de") == [
+        "_lie", "lieg", "iege", "egep", "gepl", "epla", "plat", "latz", "atz_",
+    ]  # fmt: skip
+    assert subwords(["liegeplatz", "cảng", "កំពង់ផែ"], "vi") == []
+
+
+def test_a_word_segmented_or_compounded_differently_is_found_by_its_pieces() -> None:
+    rows = [
+        StoredChunk(
+            "zh-1", "zh-1", " ".join(lexical_tokens("集装箱吞吐量增长明显")), {"language": "zh"}
+        ),
+        StoredChunk("zh-2", "zh-2", " ".join(lexical_tokens("码头岸桥数量")), {"language": "zh"}),
+        StoredChunk(
+            "th-1", "th-1", " ".join(lexical_tokens("เรือลากจูงช่วยเรือเข้าท่า")), {"language": "th"}
+        ),
+        StoredChunk("de-1", "de-1", "drei containerterminals am fluss", {"language": "de"}),
+        StoredChunk(
+            "en-1", "en-1", "container throughput grew at the terminal", {"language": "en"}
+        ),
+    ]
+    words, both = LexicalIndex(rows), LexicalIndex(rows, subword_weight=0.5)
+    # jieba reads 吞吐量 on the page and 吞吐 in the question; newmm reads เรือลากจูง whole;
+    # German writes its terminals inside Containerterminals.
+    for query, language, chunk in (
+        ("吞吐", "zh", "zh-1"),
+        ("ลากจูง", "th", "th-1"),
+        ("Terminal", "de", "de-1"),
+    ):
+        tokens = lexical_tokens(query)
+        assert not words.search(tokens, 5, language=language), query
+        assert [h.id for h in both.search(tokens, 5, language=language)] == [chunk]
+    # In an index of their own, pieces leave the words' scores as they were: the Chinese, Thai
+    # and German chunks do not grow longer against the English one.
+    english = lexical_tokens("container throughput")
+    assert [(h.id, h.score) for h in both.search(english, 5, language="en")] == [
+        (h.id, h.score) for h in words.search(english, 5, language="en")
+    ]
+    plain = {h.id: h.score for h in words.search(lexical_tokens("码头 数量"), 5, language="zh")}
+    added = {h.id: h.score for h in both.search(lexical_tokens("码头 数量"), 5, language="zh")}
+    assert set(plain) == set(added) == {"zh-2"} and added["zh-2"] > plain["zh-2"]
+
+
+def test_the_search_reads_thai_bigrams_by_default(lexical_retriever: Retriever) -> None:
+    # เทียบเรือ (berth) is inside the page's one word ท่าเทียบเรือ.
+    hits = lexical_retriever.search("เทียบเรือ", k=3, mode="lexical").hits
+    assert hits and hits[0].chunk.doc_id == "th/berth-th.txt"
+    off = Retriever(
+        lexical_retriever.store,
+        lexical_retriever.embedder,
+        SearchSettings(glossary=False, lexical_subword_weight=0),
+    )
+    assert not off.search("เทียบเรือ", k=3, mode="lexical").hits
