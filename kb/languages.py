@@ -262,6 +262,7 @@ _THAI_WORD = re.compile(r"[\u0e00-\u0e7f]+")
 
 @functools.lru_cache(maxsize=200_000)
 def _thai_syllables(word: str) -> tuple[str, ...]:
+    """A Thai word's syllables (pythainlp's dictionary engine), kept: a library repeats its words."""
     os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
     from pythainlp.tokenize import subword_tokenize
 

@@ -90,7 +90,9 @@ class LexicalIndex:
             )
         self._masks: dict[str, np.ndarray] = {}
         self.boilerplate = boilerplate(self.rows)
-        lexical_tokens(WARM_UP)
+        warm = lexical_tokens(WARM_UP)
+        if self._subwords is not None:
+            subwords(warm, "de")  # loads pythainlp's syllable dictionary
         logger.info(
             "BM25 index: %d chunks in %.0f ms", len(self.rows), (time.perf_counter() - began) * 1e3
         )
@@ -103,10 +105,14 @@ class LexicalIndex:
         return stems(tokens, language) if self.stemming else list(tokens)
 
     def scores(self, tokens: Sequence[str], bm25: Any = None) -> np.ndarray:
-        """BM25 score of every chunk for these query terms (zeros when there are none)."""
+        """BM25 score of every chunk for these query terms (zeros when there are none).
+
+        `bm25`: the index to score in (default: the words'; the pieces' is the other).
+        """
         if not tokens or not self.rows:
             return np.zeros(len(self.rows), dtype=np.float32)
-        return np.asarray((bm25 or self._bm25).get_scores(list(tokens)), dtype=np.float32)
+        index = bm25 if bm25 is not None else self._bm25
+        return np.asarray(index.get_scores(list(tokens)), dtype=np.float32)
 
     def mask(self, where: MetaFilter | None) -> np.ndarray | None:
         """1.0 for chunks the filter keeps, 0.0 for the rest (cached per filter); None = keep all."""
