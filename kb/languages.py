@@ -256,10 +256,6 @@ def lexical_tokens(text: str) -> list[str]:
     return [w.lower() for w in words(ascii_digits(text)) if _LETTER.search(w)]
 
 
-_HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
-_THAI_WORD = re.compile(r"[\u0e00-\u0e7f]+")
-
-
 @functools.lru_cache(maxsize=200_000)
 def _thai_syllables(word: str) -> tuple[str, ...]:
     """A Thai word's syllables (pythainlp's dictionary engine), kept: a library repeats its words."""
@@ -293,7 +289,8 @@ def subwords(tokens: Sequence[str], language: str) -> list[str]:
     script = ""
     compounds = language in _COMPOUNDING
     for token in (*tokens, ""):
-        now = "zh" if _HAN_WORD.fullmatch(token) else "th" if _THAI_WORD.fullmatch(token) else ""
+        match = _RUN.fullmatch(token)  # `words` cuts tokens at script runs: one script each
+        now = match.lastgroup if match and match.lastgroup in ("zh", "th") else ""
         if now != script or not now:
             out.extend(a + b for a, b in itertools.pairwise(units))
             units, script = [], now

@@ -70,10 +70,17 @@ def library(tmp_path_factory: pytest.TempPathFactory, e5: object) -> Store:
     return store
 
 
-def _asker(store: Store, e5: object, llm: StreamingLLM | None = None, **answer: object) -> Asker:
+def _asker(
+    store: Store,
+    e5: object,
+    llm: StreamingLLM | None = None,
+    search: SearchSettings | None = None,
+    **answer: object,
+) -> Asker:
     from server.retrieve import Retriever
 
-    retriever = Retriever(store, e5, SearchSettings(glossary=False))  # type: ignore[arg-type]
+    search = search or SearchSettings(glossary=False)
+    retriever = Retriever(store, e5, search)  # type: ignore[arg-type]
     settings = AnswerSettings.model_validate(
         {"backend": "extractive", "refusal_threshold": 0.0, **answer}
     )
@@ -223,11 +230,7 @@ def test_history_sets_the_language_of_an_undetectable_follow_up(library: Store, 
 def test_a_glossary_name_is_answered_in_the_language_it_is_searched_in(
     library: Store, e5: object
 ) -> None:
-    from server.retrieve import Retriever
-
-    retriever = Retriever(library, e5, SearchSettings())  # type: ignore[arg-type]
-    settings = AnswerSettings(backend="extractive", refusal_threshold=0.0)
-    asker = Asker(retriever, e5, None, settings)  # type: ignore[arg-type]
+    asker = _asker(library, e5, search=SearchSettings())  # with the glossary
     assert detect_language("pelabuhan kering") == "en"  # the detector alone reads English
     assert asker._language("pelabuhan kering", []) == "ms"
     answer, _ = asker.ask("pelabuhan kering")
