@@ -271,6 +271,11 @@ def _thai_syllables(word: str) -> tuple[str, ...]:
 # with 4-grams, 0.9597 with 3-grams.
 _COMPOUNDING = {"de"}
 _NGRAM = 4
+# Languages that write each syllable apart: a word of two syllables (cảng biển, seaport) is two
+# tokens, each of which means something else alone (cảng: port, biển: sea), so pairs of
+# neighbouring syllables stand for the words. XQuAD vi->vi: lexical R@1 0.913 -> 0.924, hybrid
+# 0.9555 -> 0.9613.
+_SPACED = {"vi"}
 
 
 def subwords(tokens: Sequence[str], language: str) -> list[str]:
@@ -281,23 +286,29 @@ def subwords(tokens: Sequence[str], language: str) -> list[str]:
       and in a page (jieba gives 吞吐量 on a page and 吞吐 in a question), and a word the
       question has whole may sit inside a longer one on the page. Bigrams meet either way: the
       classic unit of a Chinese index; a Thai character alone means nothing, a syllable pair does.
+    - Vietnamese: pairs of neighbouring syllables across each run of Latin-script tokens, joined
+      by "_" as Vietnamese word segmenters write words (cảng_biển); `_SPACED`.
     - German: each word's character n-grams, so "Containerterminals" meets "Terminal" and
       "Container" (German compounds its nouns; `_COMPOUNDING`).
     """
     out: list[str] = []
     units: list[str] = []
     script = ""
-    compounds = language in _COMPOUNDING
+    compounds, spaced = language in _COMPOUNDING, language in _SPACED
     for token in (*tokens, ""):
         match = _RUN.fullmatch(token)  # `words` cuts tokens at script runs: one script each
-        now = match.lastgroup if match and match.lastgroup in ("zh", "th") else ""
+        found = match.lastgroup if match else ""
+        now = found if found in ("zh", "th") or (spaced and found == "other") else ""
         if now != script or not now:
-            out.extend(a + b for a, b in itertools.pairwise(units))
+            joint = "_" if script == "other" else ""
+            out.extend(joint.join(pair) for pair in itertools.pairwise(units))
             units, script = [], now
         if now == "zh":
             units.extend(token)
         elif now == "th":
             units.extend(_thai_syllables(token))
+        elif now == "other":
+            units.append(token)
         elif compounds and len(token) > _NGRAM and token.isalpha():
             marked = f"_{token}_"
             out.extend(marked[i : i + _NGRAM] for i in range(len(marked) - _NGRAM + 1))

@@ -73,10 +73,10 @@ class LexicalIndex:
         corpus = [self.terms(words, row.language) or [""] for words, row in zip(tokens, self.rows)]
         if corpus:
             self._bm25.index(corpus, show_progress=False)
-        # Pieces of words (`subwords`: Chinese and Thai bigrams, German n-grams) are a second
-        # index, not more terms in the first: in the first, a Chinese chunk would count twice its
-        # length against the library's mean, and every word's score in it would fall beside an
-        # English chunk's (question set: one Thai question lost a source from its top 5).
+        # Pieces of words (`subwords`: Chinese, Thai and Vietnamese bigrams, German n-grams) are a
+        # second index, not more terms in the first: in the first, a Chinese chunk would count
+        # twice its length against the library's mean, and every word's score in it would fall
+        # beside an English chunk's (question set: one Thai question lost a source from its top 5).
         self.subword_weight = subword_weight
         self._subwords: Any = None
         if subword_weight > 0 and corpus:

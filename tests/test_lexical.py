@@ -237,7 +237,7 @@ def test_glossary_expansion_is_stemmed_as_its_own_language() -> None:
     assert not found([("en", "landstromanlagen")])
 
 
-def test_subwords_are_chinese_and_thai_bigrams_and_german_ngrams() -> None:
+def test_subwords_are_chinese_thai_and_vietnamese_bigrams_and_german_ngrams() -> None:
     # Chinese: characters, across jieba's words; a Latin word ends the run.
     assert subwords(["码头", "吞吐", "port", "岸电", "系统"], "zh") == [
         "码头", "头吞", "吞吐", "岸电", "电系", "系统",
@@ -250,7 +250,13 @@ def test_subwords_are_chinese_and_thai_bigrams_and_german_ngrams() -> None:
     assert subwords(["liegeplatz", "am"], "de") == [
         "_lie", "lieg", "iege", "egep", "gepl", "epla", "plat", "latz", "atz_",
     ]  # fmt: skip
-    assert subwords(["liegeplatz", "cảng", "កំពង់ផែ"], "vi") == []
+    # Vietnamese: neighbouring syllables, joined as its word segmenters write words; a token of
+    # another script ends the run. Other Latin-script languages write words whole: no pairs.
+    assert subwords(["cảng", "biển", "cái", "mép", "កំពង់ផែ", "thị", "vải"], "vi") == [
+        "cảng_biển", "biển_cái", "cái_mép", "thị_vải",
+    ]  # fmt: skip
+    assert subwords(["cảng", "biển"], "en") == subwords(["pelabuhan", "kering"], "ms") == []
+    assert subwords(["liegeplatz", "cảng", "កំពង់ផែ"], "km") == []
 
 
 def test_a_word_segmented_or_compounded_differently_is_found_by_its_pieces() -> None:
@@ -287,6 +293,24 @@ def test_a_word_segmented_or_compounded_differently_is_found_by_its_pieces() -> 
     plain = {h.id: h.score for h in words.search(lexical_tokens("码头 数量"), 5, language="zh")}
     added = {h.id: h.score for h in both.search(lexical_tokens("码头 数量"), 5, language="zh")}
     assert set(plain) == set(added) == {"zh-2"} and added["zh-2"] > plain["zh-2"]
+
+
+def test_vietnamese_syllable_pairs_put_the_word_above_its_syllables_apart() -> None:
+    # cảng biển (seaport) against a shorter page with both syllables apart: biển báo (sign) and
+    # cảng (port). Words alone rank the shorter page first; the pair cảng_biển is on one page.
+    texts = {
+        "vi-1": "Cảng biển nước sâu cho tàu container lớn",
+        "vi-2": "Biển báo trong cảng",
+        "en-1": "the seaport and the sea",
+    }
+    rows = [
+        StoredChunk(cid, cid, " ".join(lexical_tokens(text)), {"language": cid[:2]})
+        for cid, text in texts.items()
+    ]
+    words, both = LexicalIndex(rows), LexicalIndex(rows, subword_weight=0.5)
+    tokens = lexical_tokens("cảng biển")
+    assert [h.id for h in words.search(tokens, 5, language="vi")] == ["vi-2", "vi-1"]
+    assert [h.id for h in both.search(tokens, 5, language="vi")] == ["vi-1", "vi-2"]
 
 
 def test_the_search_reads_thai_bigrams_by_default(lexical_retriever: Retriever) -> None:
