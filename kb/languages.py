@@ -422,6 +422,58 @@ def named_languages(text: str) -> set[str]:
     return {owner[m.group(1) or m.group(2)] for m in pattern.finditer(text.casefold())}
 
 
+# The countries a network question names: the network's (ASEAN's members and China) and its German
+# lecturers'. Not every CLDR territory: "Chad", "Jordan" or "Georgia" are words and names too.
+COUNTRIES = ("BN", "KH", "CN", "DE", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN")
+# Official short names the catalog may use where CLDR has the everyday one ("Laos"); written
+# here because no registry package lists them.
+_COUNTRY_ALIASES = {
+    "lao pdr": "LA",
+    "lao people's democratic republic": "LA",
+    "viet nam": "VN",
+    "brunei darussalam": "BN",
+    "people's republic of china": "CN",
+}
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Each country's name in every course locale (CLDR through Babel), casefolded -> ISO code."""
+    from babel import Locale
+
+    owner = dict(_COUNTRY_ALIASES)
+    for locale in (*LANGUAGES, "id"):
+        territories = Locale.parse(locale).territories
+        for code in COUNTRIES:
+            if territories.get(code):
+                owner.setdefault(territories[code].casefold(), code)
+    return owner
+
+
+@functools.cache
+def _country_name_pattern() -> re.Pattern[str]:
+    names = sorted(_country_names(), key=len, reverse=True)
+    latin = "|".join(re.escape(name) for name in names if name[:1].isascii())
+    other = "|".join(re.escape(name) for name in names if not name[:1].isascii())
+    return re.compile(rf"\b({latin})\b|({other})")
+
+
+def country_code(name: str) -> str:
+    """The ISO code of a country as a catalog writes it ("Lao PDR", "Vietnam", "Thái Lan"); "" if unknown."""
+    return _country_names().get(name.strip().casefold(), "")
+
+
+def named_countries(text: str) -> set[str]:
+    """The countries `text` names, in any course language ("Thái Lan", "ประเทศไทย", 泰国): ISO codes.
+
+    Names, not adjectives: "Thai" is the language (`named_languages`), "Thailand" the country.
+    """
+    owner = _country_names()
+    return {
+        owner[m.group(1) or m.group(2)] for m in _country_name_pattern().finditer(text.casefold())
+    }
+
+
 def latin_words(text: str) -> list[str]:
     """The Latin-script words in a text (in a Khmer or Lao question: names, codes, acronyms)."""
     return _LATIN_WORD.findall(text)

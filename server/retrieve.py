@@ -18,9 +18,11 @@ from kb.errors import PortwiseError
 from kb.languages import (
     LANGUAGES,
     content_terms,
+    country_code,
     detect_language,
     latin_words,
     lexical_tokens,
+    named_countries,
     named_languages,
     named_years,
 )
@@ -145,6 +147,7 @@ class SearchIndex:
     terms: TermMentions | None = None  # None: no glossary or the term leg is off
     documents_per_year: dict[int, int] = field(default_factory=dict)  # catalog year -> documents
     documents_per_language: dict[str, int] = field(default_factory=dict)  # language -> documents
+    documents_per_country: dict[str, int] = field(default_factory=dict)  # ISO code -> documents
 
 
 class Retriever:
@@ -225,6 +228,7 @@ class Retriever:
                 ),
                 documents_per_year=_documents_per(lexical.rows, _year),
                 documents_per_language=_documents_per(lexical.rows, lambda row: row.language),
+                documents_per_country=_documents_per(lexical.rows, _country),
                 vectors=(
                     ChunkVectors.aligned(
                         self.store.vectors(), [row.id for row in lexical.rows], self.store.dim
@@ -238,7 +242,8 @@ class Retriever:
                     else None
                 ),
             )
-            _ = self.glossary, self.centres(), named_languages("")  # the last loads CLDR names
+            _ = self.glossary, self.centres()
+            _ = named_languages(""), named_countries("")  # they load CLDR's names once
             logger.info("search index built in %.0f ms", (time.perf_counter() - began) * 1e3)
         return self._index
 
@@ -548,9 +553,9 @@ class Retriever:
             )
         rows = index.lexical.by_id
         fused = {cid: v for cid, v in fused.items() if cid not in index.lexical.boilerplate}
-        # "The 2019 forum", "the German lecture notes": the documents of that year or language
-        # gain a share of the fused scale (hybrid only: a single leg keeps its own scores,
-        # cosine or BM25, as the baselines they are).
+        # "The 2019 forum", "the German lecture notes", "Thailand's guideline": the documents of
+        # that year, language or country gain a share of the fused scale (hybrid only: a single
+        # leg keeps its own scores, cosine or BM25, as the baselines they are).
         hybrid = len(rankings) > 1
         scale = _fused_scale(rankings, weights)
         years = named_years(query) if settings.year_boost > 0 and hybrid else set()
@@ -565,6 +570,13 @@ class Retriever:
             share = settings.language_boost * scale
             fused = fusion.named_boost(
                 fused, language_of, languages, index.documents_per_language, share
+            )
+        countries = named_countries(query) if settings.country_boost > 0 and hybrid else set()
+        if countries:
+            country_of = {cid: _country(rows[cid]) for cid in fused if cid in rows}
+            share = settings.country_boost * scale
+            fused = fusion.named_boost(
+                fused, country_of, countries, index.documents_per_country, share
             )
         unknown = [cid for cid in fused if cid not in rows and cid not in chunks]
         if unknown:  # written after this index was built: read them from the store
@@ -612,6 +624,10 @@ def _language(chunk_id: str, index: SearchIndex) -> str:
 
 def _year(row: StoredChunk) -> int:
     return int(row.meta.get("year") or 0)  # the catalog validates it as a year (0: none)
+
+
+def _country(row: StoredChunk) -> str:
+    return country_code(str(row.meta.get("country") or ""))  # "" for none or one outside COUNTRIES
 
 
 def _fused_scale(rankings: Mapping[str, object], weights: Mapping[str, float]) -> float:

@@ -195,6 +195,22 @@ def test_named_languages_in_any_course_language() -> None:
     assert named_languages("ท่าเรือของจีน") == set()
 
 
+def test_named_countries_in_any_course_language() -> None:
+    from kb.languages import country_code, named_countries
+
+    assert named_countries("Theo hướng dẫn ISPS của Thái Lan") == {"TH"}
+    assert named_countries("ท่าเรือแหลมฉบัง ประเทศไทย") == {"TH"}
+    assert named_countries("老挝他那凉陆港与中国") == {"LA", "CN"}
+    assert named_countries("Port Klang, Malaysia and the Lao PDR") == {"MY", "LA"}
+    assert named_countries("Hafenbehörden in Deutschland") == {"DE"}
+    # Adjectives and languages are not countries; nor is a word that starts like one.
+    assert named_countries("the Thai guideline and Vietnamese ports") == set()
+    # The catalog's official short names and CLDR's everyday ones are the same country.
+    assert country_code("Lao PDR") == country_code("Laos") == country_code("ລາວ") == "LA"
+    assert country_code("Viet Nam") == country_code("Vietnam") == "VN"
+    assert country_code("") == country_code("Atlantis") == ""
+
+
 def test_stems_follow_each_language_and_english_names_meet_across_scripts() -> None:
     assert stems(["containerterminals"], "de") == stems(["containerterminal"], "de")
     assert stems(["berths", "extended"], "en") == stems(["berth", "extend"], "en")

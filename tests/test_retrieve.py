@@ -113,6 +113,25 @@ def test_a_language_the_question_names_lifts_that_languages_documents(
     ]
 
 
+def test_a_country_the_question_names_lifts_that_countrys_documents(
+    store: Store, e5: object
+) -> None:
+    plain = Retriever(store, e5, SearchSettings(country_boost=0))  # type: ignore[arg-type]
+    boosted = Retriever(store, e5, SearchSettings(country_boost=0.4))  # type: ignore[arg-type]
+    for query in ("berth occupancy at ports in Thailand", "tỷ lệ chiếm dụng cầu bến ở Thái Lan"):
+        before = {h.chunk.doc_id: h.score for h in plain.search(query, k=10).hits}
+        after = {h.chunk.doc_id: h.score for h in boosted.search(query, k=10).hits}
+        # One Thailand document of seven: the full share; every other document as it was.
+        assert after["th/berth-th.txt"] == pytest.approx(before["th/berth-th.txt"] + 0.4), query
+        others = set(before) & set(after) - {"th/berth-th.txt"}
+        assert others and all(after[d] == pytest.approx(before[d]) for d in others), query
+    # "Thai" names the language, not the country.
+    language = "berth occupancy, as the Thai case study puts it"
+    assert [(h.chunk.id, h.score) for h in boosted.search(language, k=5).hits] == [
+        (h.chunk.id, h.score) for h in plain.search(language, k=5).hits
+    ]
+
+
 def test_weighted_fusion_and_single_leg_modes(store: Store, e5: object) -> None:
     weighted = Retriever(store, e5, SearchSettings(fusion="weighted"))  # type: ignore[arg-type]
     assert weighted.search("岸电", k=3).hits[0].chunk.doc_id == "zh/shore-power.txt"
