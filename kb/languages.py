@@ -467,6 +467,7 @@ def named_countries(text: str) -> set[str]:
     """The countries `text` names, in any course language ("Thái Lan", "ประเทศไทย", 泰国): ISO codes.
 
     Names, not adjectives: "Thai" is the language (`named_languages`), "Thailand" the country.
+    Lao ລາວ is also the pronoun "he, she": a Lao question that uses it names Laos here too.
     """
     owner = _country_names()
     return {
