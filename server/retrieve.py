@@ -227,7 +227,7 @@ class Retriever:
                     lexical.rows[i].id for i in (second.uncovered() if second else [])
                 ),
                 documents_per_year=_documents_per(lexical.rows, _year),
-                documents_per_language=_documents_per(lexical.rows, lambda row: row.language),
+                documents_per_language=_documents_per(lexical.rows, _row_language),
                 documents_per_country=_documents_per(lexical.rows, _country),
                 vectors=(
                     ChunkVectors.aligned(
@@ -558,26 +558,18 @@ class Retriever:
         # leg keeps its own scores, cosine or BM25, as the baselines they are).
         hybrid = len(rankings) > 1
         scale = _fused_scale(rankings, weights)
-        years = named_years(query) if settings.year_boost > 0 and hybrid else set()
-        if years:
-            year_of = {cid: _year(rows[cid]) for cid in fused if cid in rows}
-            fused = fusion.named_boost(
-                fused, year_of, years, index.documents_per_year, settings.year_boost * scale
-            )
-        languages = named_languages(query) if settings.language_boost > 0 and hybrid else set()
-        if languages:
-            language_of = {cid: rows[cid].language for cid in fused if cid in rows}
-            share = settings.language_boost * scale
-            fused = fusion.named_boost(
-                fused, language_of, languages, index.documents_per_language, share
-            )
-        countries = named_countries(query) if settings.country_boost > 0 and hybrid else set()
-        if countries:
-            country_of = {cid: _country(rows[cid]) for cid in fused if cid in rows}
-            share = settings.country_boost * scale
-            fused = fusion.named_boost(
-                fused, country_of, countries, index.documents_per_country, share
-            )
+        named = (  # what the query names, each chunk's value, documents per value, the share
+            (named_years, _year, index.documents_per_year, settings.year_boost),
+            (named_languages, _row_language, index.documents_per_language, settings.language_boost),
+            (named_countries, _country, index.documents_per_country, settings.country_boost),
+        )
+        for names_in, value, documents_per_value, boost in named:
+            values = names_in(query) if boost > 0 and hybrid else set()
+            if values:
+                value_of = {cid: value(rows[cid]) for cid in fused if cid in rows}
+                fused = fusion.named_boost(
+                    fused, value_of, values, documents_per_value, boost * scale
+                )
         unknown = [cid for cid in fused if cid not in rows and cid not in chunks]
         if unknown:  # written after this index was built: read them from the store
             chunks.update({c.id: c for c in self.store.chunks(unknown)})
@@ -624,6 +616,10 @@ def _language(chunk_id: str, index: SearchIndex) -> str:
 
 def _year(row: StoredChunk) -> int:
     return int(row.meta.get("year") or 0)  # the catalog validates it as a year (0: none)
+
+
+def _row_language(row: StoredChunk) -> str:
+    return row.language
 
 
 def _country(row: StoredChunk) -> str:
