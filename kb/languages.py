@@ -9,7 +9,7 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -410,10 +410,19 @@ def _language_name_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     for locale, code, name in found:
         if name.casefold() not in countries[locale]:
             owner.setdefault(name.casefold(), code)
-    longest_first = sorted(owner, key=len, reverse=True)
+    return _names_pattern(owner, endings="(?:e|en|er|es|em)?"), owner
+
+
+def _names_pattern(names: Iterable[str], endings: str = "") -> re.Pattern[str]:
+    """One pattern over casefolded `names`, longest first.
+
+    Group 1: a Latin-script name as a word, followed by one of `endings` (a regex). Group 2: a
+    name in another script, anywhere.
+    """
+    longest_first = sorted(names, key=len, reverse=True)
     latin = "|".join(re.escape(name) for name in longest_first if name[:1].isascii())
     other = "|".join(re.escape(name) for name in longest_first if not name[:1].isascii())
-    return re.compile(rf"\b({latin})(?:e|en|er|es|em)?\b|({other})"), owner
+    return re.compile(rf"\b({latin}){endings}\b|({other})")
 
 
 def named_languages(text: str) -> set[str]:
@@ -452,10 +461,7 @@ def _country_names() -> dict[str, str]:
 
 @functools.cache
 def _country_name_pattern() -> re.Pattern[str]:
-    names = sorted(_country_names(), key=len, reverse=True)
-    latin = "|".join(re.escape(name) for name in names if name[:1].isascii())
-    other = "|".join(re.escape(name) for name in names if not name[:1].isascii())
-    return re.compile(rf"\b({latin})\b|({other})")
+    return _names_pattern(_country_names())
 
 
 def country_code(name: str) -> str:
