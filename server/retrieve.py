@@ -295,7 +295,7 @@ class Retriever:
         weights = self._weights(asked, index, translated=bool(english))
         anchors = self.anchors(query, asked) if mode == "hybrid" else Anchors()
         if anchors.terms:
-            self._term_leg(anchors.terms, where, index, legs, weights)
+            self._term_leg(anchors.terms, asked, where, index, legs, weights)
             clock.lap("term_ms")
         english_queries = {  # suffix: (English words for the question, fusion share, timing)
             "_anchor": (anchors.words, anchors.share, "anchor_ms"),
@@ -397,16 +397,22 @@ class Retriever:
     def _term_leg(
         self,
         terms: Sequence[Term],
+        asked: str,
         where: MetaFilter,
         index: SearchIndex,
         legs: _Legs,
         weights: dict[str, float],
     ) -> None:
-        """The chunks that name a keyword search's glossary terms, in any language (`server.terms`)."""
+        """The chunks that name a keyword search's glossary terms (`server.terms`).
+
+        Those in the asker's language or English where any does (`term_readable_first`), else
+        those in any language.
+        """
         if index.terms is None:
             return
         rows = index.lexical.rows
-        named = index.terms.scores(terms, index.lexical.mask(where))
+        readable = (asked, "en") if self.settings.term_readable_first else ()
+        named = index.terms.scores(terms, index.lexical.mask(where), readable)
         ranked = sorted(named, key=lambda i: -named[i])
         legs.rankings["term"] = [rows[i].id for i in ranked]
         legs.scores["term"] = {rows[i].id: named[i] for i in ranked}

@@ -7,13 +7,19 @@ first, whatever they are about: for "ท่าเรือบก", the Thai smar
 dry ports, came before the dry-port lecture. This leg scores a chunk by how many of the search's
 terms it names, so a page that names the term rises above one that only shares the asker's
 language, and a page in the asker's language that names it keeps its place.
+
+A keyword search's hits are read as they are, not through an answer, so the leg ranks the pages
+its asker can read (their language or English, the course's own) where any names the term: for
+Thai "ท่าเรือบก", the Chinese corridor paper's pages on 陆港 came before the dry-port lecture.
+A page in a third language keeps its other legs' scores, and where no readable page names the
+term, the leg ranks every page that does.
 """
 
 from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -60,7 +66,14 @@ class TermMentions:
             self._naming[term.id] = found
         return found
 
-    def scores(self, terms: Sequence[Term], keep: np.ndarray | None) -> dict[int, float]:
-        """{chunk index: how many of `terms` it names}, for the chunks `keep` keeps (None: all)."""
+    def scores(
+        self, terms: Sequence[Term], keep: np.ndarray | None, readable: Collection[str] = ()
+    ) -> dict[int, float]:
+        """{chunk index: how many of `terms` it names}, for the chunks `keep` keeps (None: all).
+
+        With `readable` languages, only the chunks in one of them count, unless none names a term.
+        """
         counts = Counter(int(i) for term in terms for i in self.naming(term))
-        return {i: float(n) for i, n in counts.items() if keep is None or keep[i] > 0}
+        kept = {i: float(n) for i, n in counts.items() if keep is None or keep[i] > 0}
+        read = {i: n for i, n in kept.items() if self._rows[i].language in readable}
+        return read or kept

@@ -15,21 +15,26 @@ from server.retrieve import Retriever
 from server.terms import TermMentions
 from tests.search_library import ingested_store
 
-TEXTS = [
-    "The dry port at Thanaleng links rail and road.",  # names it in English
-    "A report on dry weather in the port.",  # both words, not the term
-    "ท่าเรือบกลาดกระบังเชื่อมต่อทางรถไฟ",  # Thai, unspaced
-    "ท่าเรือแหลมฉบังเป็นท่าเรือหลัก ข้อมูลบนบก",  # Thai "port" and "land", apart
-    "Der Trockenhafen liegt im Hinterland.",  # German
-    "ທ່າບົກທ່ານາແລ້ງ ເຊື່ອມຕໍ່ທາງລົດໄຟ",  # Lao
-    "A quay crane at the dry port of Lat Krabang.",  # names two terms
+TEXTS = [  # (text, language)
+    ("The dry port at Thanaleng links rail and road.", "en"),  # names it in English
+    ("A report on dry weather in the port.", "en"),  # both words, not the term
+    ("ท่าเรือบกลาดกระบังเชื่อมต่อทางรถไฟ", "th"),  # Thai, unspaced
+    ("ท่าเรือแหลมฉบังเป็นท่าเรือหลัก ข้อมูลบนบก", "th"),  # Thai "port" and "land", apart
+    ("Der Trockenhafen liegt im Hinterland.", "de"),  # German
+    ("ທ່າບົກທ່ານາແລ້ງ ເຊື່ອມຕໍ່ທາງລົດໄຟ", "lo"),  # Lao
+    ("A quay crane at the dry port of Lat Krabang.", "en"),  # names two terms
 ]
 
 
 def _mentions() -> TermMentions:
     rows = [
-        StoredChunk(id=f"c{i}", doc_id=f"d{i}", tokens=" ".join(lexical_tokens(text)))
-        for i, text in enumerate(TEXTS)
+        StoredChunk(
+            id=f"c{i}",
+            doc_id=f"d{i}",
+            tokens=" ".join(lexical_tokens(text)),
+            meta={"language": language},
+        )
+        for i, (text, language) in enumerate(TEXTS)
     ]
     return TermMentions(rows, load_glossary())
 
@@ -50,6 +55,19 @@ def test_scores_count_the_terms_a_chunk_names_and_keep_to_the_filter() -> None:
     keep = np.asarray([1, 1, 0, 1, 1, 0, 1], dtype=np.float32)  # the filter drops 2 and 5
     assert mentions.scores(terms, keep) == {0: 1.0, 4: 1.0, 6: 2.0}  # type: ignore[arg-type]
     assert mentions.scores([], None) == {}
+
+
+def test_scores_keep_to_the_readable_languages_where_any_chunk_in_them_names_a_term() -> None:
+    dry_port = load_glossary().lookup("dry port")
+    assert dry_port is not None
+    mentions = _mentions()
+    # A Thai asker: the Thai and English chunks that name it, not the German and Lao ones.
+    assert mentions.scores([dry_port], None, ("th", "en")) == {0: 1.0, 2: 1.0, 6: 1.0}
+    # A Khmer asker, no English: no chunk in Khmer names it, so every one that does counts.
+    assert mentions.scores([dry_port], None, ("km",)) == {0: 1.0, 2: 1.0, 4: 1.0, 5: 1.0, 6: 1.0}
+    # Readability is judged among the chunks the filter keeps: here only German and Lao.
+    keep = np.asarray([0, 1, 0, 1, 1, 1, 0], dtype=np.float32)
+    assert mentions.scores([dry_port], keep, ("th", "en")) == {4: 1.0, 5: 1.0}
 
 
 def test_the_languages_a_text_is_exactly_a_name_in() -> None:
@@ -74,6 +92,9 @@ LIBRARY: dict[str, tuple[str, dict[str, object]]] = {
         "seventy percent ships queue.",
         "vi/single-window.txt": "Cơ chế một cửa quốc gia giúp doanh nghiệp cảng khai báo thủ tục "
         "tàu biển điện tử.",
+        # Names dry ports (陆港) in Chinese, a language a Thai asker does not read.
+        "zh/corridor.txt": "西部陆海新通道连接重庆与北部湾港口。重庆陆港通过铁海联运把集装箱运到钦州港，"
+        "陆港提供海关监管和集装箱堆存。",
     }.items()
 }
 
@@ -106,6 +127,24 @@ def test_a_keyword_search_ranks_the_pages_that_name_its_term_over_its_own_langua
     # The leg keeps to the filter.
     thai = retriever.search("ท่าเรือบก", k=3, filters=Filters(language=("th",)))
     assert {hit.chunk.doc_id for hit in thai.hits} == {"th/dry-port-th.txt", "th/roadmap.txt"}
+
+
+def test_a_keyword_search_term_leg_ranks_pages_its_asker_can_read(store: Store, e5: object) -> None:
+    retriever = Retriever(store, e5)  # type: ignore[arg-type]
+    by_doc = {hit.chunk.doc_id: hit for hit in retriever.search("ท่าเรือบก", k=6).hits}
+    # The Chinese page names dry ports too, but a Thai and an English page do: only they get the leg.
+    assert "term" in by_doc["en/dry-port.txt"].ranks
+    assert "term" not in by_doc["zh/corridor.txt"].ranks
+    assert by_doc["en/dry-port.txt"].score > by_doc["zh/corridor.txt"].score
+    # Turned off, the leg ranks the Chinese page with them.
+    settings = SearchSettings(term_readable_first=False)
+    anywhere = Retriever(store, e5, settings)  # type: ignore[arg-type]
+    hits = {hit.chunk.doc_id: hit for hit in anywhere.search("ท่าเรือบก", k=6).hits}
+    assert "term" in hits["zh/corridor.txt"].ranks
+    # Filtered to Chinese, no page the asker reads is left: the Chinese page gets the leg.
+    chinese = retriever.search("ท่าเรือบก", k=3, filters=Filters(language=("zh",)))
+    assert [hit.chunk.doc_id for hit in chinese.hits] == ["zh/corridor.txt"]
+    assert "term" in chinese.hits[0].ranks
 
 
 def test_a_glossary_name_is_read_in_its_own_language_where_the_detector_says_english(
