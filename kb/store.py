@@ -47,6 +47,7 @@ class StoredChunk:
     sentences: str = ""  # its sentence vectors as `kb.sentences.to_text` writes them ("" if none)
     muse: str = ""  # the second embedder's vectors of the chunk, then its sentences (same format)
     text_hash: str = ""  # of the chunk's text, whitespace normalised (finds boilerplate)
+    page: int = 0  # the page (or slide) it is on, from 1 (0: unknown)
 
     @property
     def language(self) -> str:
@@ -329,6 +330,7 @@ class Store:
                     sentences=str(meta.get("sentences", "")),
                     muse=str(meta.get("muse", "")),
                     text_hash=hashlib.sha1(" ".join((text or "").split()).encode()).hexdigest(),
+                    page=int(meta.get("page") or 0),
                 )
 
     def vectors(self) -> Iterator[tuple[str, np.ndarray]]:

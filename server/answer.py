@@ -275,7 +275,11 @@ class Asker:
         clock.mark("rewrite_ms")
         translate = self.retriever.settings.translate in ("ask", "all")
         found = self.retriever.search(
-            standalone, k=self.settings.context_chunks, filters=filters, translate=translate
+            standalone,
+            k=self.settings.context_chunks,
+            filters=filters,
+            translate=translate,
+            distinct_pages=False,  # a page's next chunk may hold the figure the first leads to
         )
         hits = found.hits
         if "translate_ms" in found.timings:

@@ -153,6 +153,23 @@ def collapse_duplicates(
     return kept
 
 
+def spread_pages(items: Sequence[K], page_of: Mapping[K, Hashable], max_per_page: int) -> list[K]:
+    """Items in order, each page's after its first `max_per_page` moved behind all the others.
+
+    A page of several chunks otherwise lists once per chunk, and its second chunk takes a slot
+    another page would fill. The moved items still fill the list where too few pages qualify.
+    Items without a page (not in `page_of`) are each their own.
+    """
+    first: list[K] = []
+    later: list[K] = []
+    per_page: dict[Hashable, int] = {}
+    for item in items:
+        page = page_of.get(item, item)
+        per_page[page] = per_page.get(page, 0) + 1
+        (first if per_page[page] <= max_per_page else later).append(item)
+    return first + later
+
+
 def cap_per_document(
     items: Sequence[K], doc_of: Mapping[K, str], k: int, max_per_document: int
 ) -> list[K]:

@@ -271,8 +271,12 @@ class Retriever:
         filters: Filters | None = None,
         mode: Mode = "hybrid",
         translate: bool = False,
+        distinct_pages: bool = True,
     ) -> SearchResult:
         """The `k` best chunks for `query` among those `filters` keep.
+
+        With `distinct_pages`, a page lists at most `max_per_page` chunks before every other page
+        that qualifies (a results list shows pages); answers read chunks, and pass False.
 
         With `translate` (and a translator that takes the query's language), the query's English
         translation runs the same legs again (`dense_en`, `lexical_en`), fused with the original's;
@@ -307,7 +311,8 @@ class Retriever:
                 weights[f"dense{suffix}"] = share * weights["dense"]
                 weights[f"lexical{suffix}"] = share * self._weights("en", index)["lexical"]
                 clock.lap(lap)
-        hits = self._fuse(legs, chunks, index, k, weights, query)
+        per_page = self.settings.max_per_page if distinct_pages else 0
+        hits = self._fuse(legs, chunks, index, k, weights, query, per_page)
         clock.lap("fuse_ms")
         return SearchResult(query, hits, clock.timings(), english, asked)
 
@@ -546,6 +551,7 @@ class Retriever:
         k: int,
         weights: dict[str, float],
         query: str,
+        per_page: int = 0,
     ) -> list[Hit]:
         settings = self.settings
         rankings = legs.rankings
@@ -584,6 +590,10 @@ class Retriever:
         ranked = fusion.ordered(fused)[: max(4 * k, 40)]
         words = {cid: frozenset(rows[cid].tokens.split()) for cid in ranked if cid in rows}
         ranked = fusion.collapse_duplicates(ranked, words, doc_of, settings.duplicate_threshold)
+        if per_page > 0:
+            page_of = {cid: (rows[cid].doc_id, rows[cid].page) for cid in ranked if cid in rows}
+            page_of.update({cid: (chunk.doc_id, chunk.page) for cid, chunk in chunks.items()})
+            ranked = fusion.spread_pages(ranked, page_of, per_page)
         chosen = fusion.cap_per_document(ranked, doc_of, k, settings.max_per_document)
         missing = [cid for cid in chosen if cid not in chunks]
         chunks.update({c.id: c for c in self.store.chunks(missing)} if missing else {})

@@ -70,7 +70,8 @@ def test_topic_and_language_filters(retriever: Retriever) -> None:
 
 
 def test_one_document_holds_at_most_n_hits(store: Store, e5: object) -> None:
-    capped = Retriever(store, e5, SearchSettings(max_per_document=2))  # type: ignore[arg-type]
+    settings = SearchSettings(max_per_document=2, max_per_page=0)  # one page holds them all
+    capped = Retriever(store, e5, settings)  # type: ignore[arg-type]
     hits = capped.search("reefer containers power plugs temperature", k=5).hits
     reefer = [h for h in hits if h.chunk.doc_id == "en/reefer-handbook.txt"]
     assert len(hits) == 5
@@ -79,6 +80,20 @@ def test_one_document_holds_at_most_n_hits(store: Store, e5: object) -> None:
         "reefer temperature", k=5, filters=Filters(kind=("guideline",), country=("Malaysia",))
     ).hits
     assert len(alone) == 5  # only one document qualifies: it may fill every slot
+
+
+def test_a_page_lists_once_before_any_other_page_that_qualifies(store: Store, e5: object) -> None:
+    retriever = Retriever(store, e5)  # type: ignore[arg-type]
+    query = "reefer containers power plugs temperature"
+    pages = [(h.chunk.doc_id, h.chunk.page) for h in retriever.search(query, k=5).hits]
+    assert pages[0] == ("en/reefer-handbook.txt", 1)  # a one-page handbook of eight sections
+    assert len(pages) == 5 and len(set(pages)) == 5
+    # Answers read chunks: the handbook's page then fills the document's three slots.
+    chunks = retriever.search(query, k=5, distinct_pages=False).hits
+    assert [h.chunk.doc_id for h in chunks].count("en/reefer-handbook.txt") == 3
+    # Where no other page qualifies, the page's chunks fill every slot.
+    only = Filters(kind=("guideline",), country=("Malaysia",))
+    assert len(retriever.search("reefer temperature", k=5, filters=only).hits) == 5
 
 
 def test_a_year_the_question_names_lifts_that_years_documents(store: Store, e5: object) -> None:
@@ -397,7 +412,7 @@ def test_the_dense_leg_scores_every_chunk_exactly(store: Store, e5: object) -> N
     query = "Where do vessels wait until a quay place becomes available?"
     vector = e5.embed_queries([query])[0]  # type: ignore[attr-defined]
     cosines = dict(zip(ids, matrix @ (vector / np.linalg.norm(vector))))
-    settings = SearchSettings(language_calibration="off", max_per_document=50)
+    settings = SearchSettings(language_calibration="off", max_per_document=50, max_per_page=0)
     exact = Retriever(store, e5, settings)  # type: ignore[arg-type]
     index = exact.index()
     assert index.vectors is not None and len(index.vectors) == len(ids)
@@ -408,7 +423,9 @@ def test_the_dense_leg_scores_every_chunk_exactly(store: Store, e5: object) -> N
     german = exact.search(query, k=10, filters=Filters(language=("de",)), mode="dense").hits
     assert german and {h.chunk.language for h in german} == {"de"}
     # Above the limit, Chroma's HNSW index answers; on a library this small it agrees.
-    settings = SearchSettings(language_calibration="off", max_per_document=50, exact_dense_chunks=0)
+    settings = SearchSettings(
+        language_calibration="off", max_per_document=50, max_per_page=0, exact_dense_chunks=0
+    )
     approximate = Retriever(store, e5, settings)  # type: ignore[arg-type]
     assert approximate.index().vectors is None
     chroma = approximate.search(query, k=5, mode="dense").hits
