@@ -59,7 +59,13 @@ class SearchRequest(_Query):
 
     query: str = Field(min_length=1, max_length=2000, description="Question or keywords.")
     filters: FiltersIn = Field(default_factory=FiltersIn, description="Catalog filters.")
-    top_k: int = Field(default=10, ge=1, le=50, description="Number of hits (1–50).")
+    top_k: int = Field(
+        default=10,
+        ge=1,
+        le=50,
+        description="Number of hits (1–50); a page lists once before every other page that "
+        "qualifies.",
+    )
 
 
 class HitOut(BaseModel):
