@@ -298,6 +298,16 @@ class Retriever:
             clock.lap("translate_ms")
         weights = self._weights(asked, index, translated=bool(english))
         anchors = self.anchors(query, asked) if mode == "hybrid" else Anchors()
+        if (
+            asked != "en"
+            and not anchors.terms
+            and len(lexical_tokens(query)) <= self.settings.keyword_lexical_tokens
+        ):
+            # A word or two that names no glossary term: the pages with those words, first. The
+            # embedder reads so little text in another language than English poorly, however
+            # much of the library is in it. (English words weigh enough already, and a lift put
+            # a Lao page that quotes "container" first.)
+            weights["lexical"] = max(weights["lexical"], self.settings.keyword_lexical_weight)
         if anchors.terms:
             self._term_leg(anchors.terms, asked, where, index, legs, weights)
             clock.lap("term_ms")

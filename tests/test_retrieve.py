@@ -96,6 +96,18 @@ def test_a_page_lists_once_before_any_other_page_that_qualifies(store: Store, e5
     assert len(retriever.search("reefer temperature", k=5, filters=only).hits) == 5
 
 
+def test_a_word_or_two_naming_no_term_finds_the_pages_that_hold_them(
+    store: Store, e5: object
+) -> None:
+    retriever = Retriever(store, e5)  # type: ignore[arg-type]
+    for words, doc in (("船舶", "zh/shore-power.txt"), ("hafen", "de/anchorage.txt")):
+        assert retriever.search(words, k=3).hits[0].chunk.doc_id == doc
+    # The embedder alone reads one word poorly: without the lexical leg's lift, another page led.
+    off = Retriever(store, e5, SearchSettings(keyword_lexical_weight=0))  # type: ignore[arg-type]
+    assert off.search("船舶", k=3).hits[0].chunk.doc_id != "zh/shore-power.txt"
+    assert off.search("hafen", k=3).hits[0].chunk.doc_id != "de/anchorage.txt"
+
+
 def test_a_year_the_question_names_lifts_that_years_documents(store: Store, e5: object) -> None:
     plain = Retriever(store, e5, SearchSettings(year_boost=0))  # type: ignore[arg-type]
     boosted = Retriever(store, e5, SearchSettings(year_boost=0.4))  # type: ignore[arg-type]
