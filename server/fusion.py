@@ -153,20 +153,21 @@ def collapse_duplicates(
     return kept
 
 
-def spread_pages(items: Sequence[K], page_of: Mapping[K, Hashable], max_per_page: int) -> list[K]:
-    """Items in order, each page's after its first `max_per_page` moved behind all the others.
+def spread(items: Sequence[K], group_of: Mapping[K, Hashable], most: int) -> list[K]:
+    """Items in order, each group's after its first `most` moved behind all the others.
 
-    A page of several chunks otherwise lists once per chunk, and its second chunk takes a slot
-    another page would fill. The moved items still fill the list where too few pages qualify.
-    Items without a page (not in `page_of`) are each their own.
+    A group is a page (a page of several chunks otherwise lists once per chunk, and its second
+    chunk takes a slot another page would fill) or a document (`cap_per_document`). The moved
+    items still fill the list where too few groups qualify. An item without a group (not in
+    `group_of`) is its own.
     """
     first: list[K] = []
     later: list[K] = []
-    per_page: dict[Hashable, int] = {}
+    per_group: dict[Hashable, int] = {}
     for item in items:
-        page = page_of.get(item, item)
-        per_page[page] = per_page.get(page, 0) + 1
-        (first if per_page[page] <= max_per_page else later).append(item)
+        group = group_of.get(item, item)
+        per_group[group] = per_group.get(group, 0) + 1
+        (first if per_group[group] <= most else later).append(item)
     return first + later
 
 
@@ -178,19 +179,7 @@ def cap_per_document(
     Items held back by the cap fill the remaining slots (in order) only when too few other
     documents qualify, so a library of one document still returns `k` hits.
     """
-    chosen: list[K] = []
-    held_back: list[K] = []
-    per_doc: dict[str, int] = {}
-    for item in items:
-        doc = doc_of[item]
-        if per_doc.get(doc, 0) < max_per_document:
-            chosen.append(item)
-            per_doc[doc] = per_doc.get(doc, 0) + 1
-            if len(chosen) == k:
-                return chosen
-        else:
-            held_back.append(item)
-    return chosen + held_back[: k - len(chosen)]
+    return spread(items, doc_of, max_per_document)[:k]
 
 
 def top_indices(

@@ -603,7 +603,7 @@ class Retriever:
         if per_page > 0:
             page_of = {cid: (rows[cid].doc_id, rows[cid].page) for cid in ranked if cid in rows}
             page_of.update({cid: (chunk.doc_id, chunk.page) for cid, chunk in chunks.items()})
-            ranked = fusion.spread_pages(ranked, page_of, per_page)
+            ranked = fusion.spread(ranked, page_of, per_page)
         chosen = fusion.cap_per_document(ranked, doc_of, k, settings.max_per_document)
         missing = [cid for cid in chosen if cid not in chunks]
         chunks.update({c.id: c for c in self.store.chunks(missing)} if missing else {})

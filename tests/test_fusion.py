@@ -90,13 +90,13 @@ def test_cap_fills_from_held_back_only_when_too_few_documents() -> None:
     assert fusion.cap_per_document(items, doc_of, k=10, max_per_document=1) == items
 
 
-def test_spread_pages_moves_a_pages_later_items_behind_every_other_page() -> None:
+def test_spread_moves_a_pages_later_items_behind_every_other_page() -> None:
     items = ["a1", "a2", "b1", "a3", "c1", "a4"]
     page_of = {"a1": ("a", 1), "a2": ("a", 1), "a3": ("a", 2), "a4": ("a", 1), "b1": ("b", 1)}
     # c1 has no page: it is its own. a3 is another page of the same document: it keeps its place.
-    assert fusion.spread_pages(items, page_of, 1) == ["a1", "b1", "a3", "c1", "a2", "a4"]
-    assert fusion.spread_pages(items, page_of, 2) == ["a1", "a2", "b1", "a3", "c1", "a4"]
-    assert fusion.spread_pages(items, page_of, 3) == items
+    assert fusion.spread(items, page_of, 1) == ["a1", "b1", "a3", "c1", "a2", "a4"]
+    assert fusion.spread(items, page_of, 2) == ["a1", "a2", "b1", "a3", "c1", "a4"]
+    assert fusion.spread(items, page_of, 3) == items
 
 
 def test_named_boost_weighs_a_named_value_by_how_few_documents_carry_it() -> None:
