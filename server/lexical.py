@@ -89,6 +89,8 @@ class LexicalIndex:
                 show_progress=False,
             )
         self._masks: dict[str, np.ndarray] = {}
+        self._languages = np.asarray([row.language for row in self.rows], dtype=object)
+        self._present = frozenset(row.language for row in self.rows if row.language)
         self.boilerplate = boilerplate(self.rows)
         warm = lexical_tokens(WARM_UP)
         if self._subwords is not None:
@@ -103,6 +105,26 @@ class LexicalIndex:
     def terms(self, tokens: Sequence[str], language: str) -> list[str]:
         """The index's terms for lexical tokens of text in `language`: their stems where stemming is on."""
         return stems(tokens, language) if self.stemming else list(tokens)
+
+    def word_languages(self, tokens: Sequence[str]) -> set[str]:
+        """The languages whose chunks hold every one of `tokens`, each read as that language's word.
+
+        Where a detector cannot tell one or two words' language (it reads Filipino "lahat" and
+        German "warten" as English), the library can: a word only its Filipino pages hold is
+        Filipino.
+        """
+        held = set(self._present)
+        for token in tokens:
+            by_term: dict[str, set[str]] = {}  # its stem in each language (most share one)
+            for language in self._present:
+                for term in self.terms([token], language):
+                    by_term.setdefault(term, set()).add(language)
+            holders: set[str] = set()
+            for term, languages in by_term.items():
+                found = self._languages[self.scores([term]) > 0]
+                holders |= languages & {str(language) for language in found}
+            held = held & holders
+        return held if tokens else set()
 
     def scores(self, tokens: Sequence[str], bm25: Any = None) -> np.ndarray:
         """BM25 score of every chunk for these query terms (zeros when there are none).

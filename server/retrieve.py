@@ -25,6 +25,7 @@ from kb.languages import (
     named_countries,
     named_languages,
     named_years,
+    script_language,
 )
 from kb.settings import SearchSettings
 from kb.store import MetaFilter, Store, StoredChunk
@@ -405,8 +406,20 @@ class Retriever:
         A query that is exactly a glossary name is read in that name's language
         (`Glossary.reading`): a keyword search in Malay read as English would lose its English
         names and term leg.
+
+        A keyword search in Latin script (`keyword_lexical_tokens` words or fewer) whose words
+        the detected language's pages do not hold, but another's do, is read in that language
+        (`keyword_words_language`): the detector reads Filipino "lahat" as English, which
+        stemmed it as English and turned the lexical lift off.
         """
         detected = detect_language(query, among={*LANGUAGES, *index.language_share})
+        settings = self.settings
+        if settings.keyword_words_language and script_language(query) is None:
+            words = [t for t in lexical_tokens(query) if not t.isdigit()]
+            if 0 < len(words) <= settings.keyword_lexical_tokens:
+                held = index.lexical.word_languages(words)
+                if held and detected not in held:
+                    detected = max(sorted(held), key=lambda code: index.language_share[code])
         return self.glossary.reading(query, detected) if self.glossary is not None else detected
 
     def _term_leg(

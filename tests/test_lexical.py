@@ -88,6 +88,29 @@ def test_lexical_index_directly_with_a_filter_mask() -> None:
     assert index.search([], 5) == []
 
 
+def test_word_languages_are_those_whose_chunks_hold_every_word() -> None:
+    texts = {
+        "fil": "Lahat ng barko ay dapat mag-ulat bago dumaong sa pantalan.",
+        "ms": "Semua kapal wajib melaporkan maklumat sebelum tiba di pelabuhan.",
+        "de": "Schiffe warten auf der Reede, bis ein Liegeplatz frei wird.",
+        "en": "Ships wait at the anchorage until a berth is free.",
+    }
+    rows = [
+        StoredChunk(f"c{i}", f"d{i}", " ".join(lexical_tokens(text)), {"language": language})
+        for i, (language, text) in enumerate(texts.items())
+    ]
+    index = LexicalIndex(rows)
+    assert index.word_languages(["lahat"]) == {"fil"}
+    assert index.word_languages(["warten"]) == {"de"}
+    assert index.word_languages(["wajib", "maklumat"]) == {"ms"}
+    assert index.word_languages(["free"]) == {"en"}
+    # Stemmed in each language's own way: "ships" and "berths" meet the English chunk's words.
+    assert index.word_languages(["berths", "ships"]) == {"en"}
+    assert index.word_languages(["lahat", "wajib"]) == set()  # no one language holds both
+    assert index.word_languages(["zzz"]) == set()
+    assert index.word_languages([]) == set()
+
+
 def test_expansion_tokens_weigh_less_than_the_query() -> None:
     rows = [
         StoredChunk("en", "en", "shore power cuts emissions"),

@@ -108,6 +108,28 @@ def test_a_word_or_two_naming_no_term_finds_the_pages_that_hold_them(
     assert off.search("hafen", k=3).hits[0].chunk.doc_id != "de/anchorage.txt"
 
 
+def test_a_word_the_detector_misreads_is_read_in_the_language_whose_pages_hold_it(
+    store: Store, e5: object
+) -> None:
+    from kb.languages import LANGUAGES, detect_language
+
+    assert detect_language("warten", LANGUAGES) == "en"  # German "wait": no English page holds it
+    retriever = Retriever(store, e5)  # type: ignore[arg-type]
+    found = retriever.search("warten", k=3)
+    assert found.language == "de"
+    assert found.hits[0].chunk.doc_id == "de/anchorage.txt"
+    assert "lexical" in found.hits[0].ranks
+    # Read as English, its English stem matched no page: only the embedder found the German one.
+    settings = SearchSettings(keyword_words_language=False)
+    off = Retriever(store, e5, settings).search("warten", k=3)  # type: ignore[arg-type]
+    assert off.language == "en"
+    assert all("lexical" not in hit.ranks for hit in off.hits)
+    # An English word keeps its reading, and so does a question (more than three words).
+    assert retriever.search("berth", k=3).language == "en"
+    question = "Wie lange warten Schiffe?"
+    assert retriever.search(question, k=3).language == detect_language(question, LANGUAGES)
+
+
 def test_a_year_the_question_names_lifts_that_years_documents(store: Store, e5: object) -> None:
     plain = Retriever(store, e5, SearchSettings(year_boost=0))  # type: ignore[arg-type]
     boosted = Retriever(store, e5, SearchSettings(year_boost=0.4))  # type: ignore[arg-type]
