@@ -58,16 +58,27 @@ def breakdown_table(title: str, groups: Mapping[str, Mapping[str, Any]]) -> Tabl
 
 
 def attraction_table(figures: Mapping[str, Mapping[str, Any]]) -> Table:
-    """Per system: the language-attraction questions' R@1 and how often an own-language miss is first."""
+    """Per system: the attraction questions' R@1, its ceiling, first hits gold, own-language misses.
+
+    R@1 counts each gold source; a question with two can put only one first (the ceiling).
+    """
     table = Table(title="language attraction (answer only in another language than the question's)")
-    for column in ("system", "n", "R@1", "own-language miss first"):
+    columns = ("system", "n", "R@1", "R@1 ceiling", "first hit gold", "own-language miss first")
+    for column in columns:
         table.add_column(column, justify="left" if column == "system" else "right")
     for system, row in figures.items():
         table.add_row(
             system,
             str(row["questions"]),
-            f"{row['recall@1']:.3f}",
-            f"{row['own_language_first']:.3f}",
+            *(
+                f"{row[name]:.3f}"
+                for name in (
+                    "recall@1",
+                    "recall@1_ceiling",
+                    "first_hit_gold",
+                    "own_language_first",
+                )
+            ),
         )
     return table
 

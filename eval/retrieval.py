@@ -248,6 +248,9 @@ def attraction(outcomes: Sequence[Outcome], languages: Mapping[str, str]) -> dic
 
     `own_language_first` is the share whose first hit is a wrong document in the question's own
     language: R@1 counts every kind of miss, this counts the one the correction is for.
+    `first_hit_gold` is the share whose first hit is a gold page; R@1 falls short of it where a
+    question has two gold entries and can find only one at rank 1, so `recall@1_ceiling` is the
+    most R@1 can reach on these questions.
     """
     exposed = [o for o in outcomes if ATTRACTION in o.query.types and o.query.answerable]
     attracted = [
@@ -259,6 +262,8 @@ def attraction(outcomes: Sequence[Outcome], languages: Mapping[str, str]) -> dic
     return {
         "questions": len(exposed),
         "recall@1": round(sum(o.scores["recall@1"] for o in exposed) / count, 4),
+        "recall@1_ceiling": round(sum(1 / len(o.query.gold) for o in exposed) / count, 4),
+        "first_hit_gold": round(sum(o.scores["mrr@10"] == 1.0 for o in exposed) / count, 4),
         "own_language_first": round(len(attracted) / count, 4),
     }
 

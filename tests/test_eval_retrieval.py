@@ -186,15 +186,25 @@ def test_attraction_counts_only_a_wrong_first_hit_in_the_questions_own_language(
     from eval.datasets import EvalQuery, GoldEntry
     from eval.retrieval import ATTRACTION, Outcome, attraction
 
-    def outcome(language: str, r1: float, top: str, types: tuple[str, ...] = (ATTRACTION,)):
-        gold = (GoldEntry("en/kpi.pdf", frozenset({1}), frozenset()),)
+    def outcome(
+        language: str, r1: float, top: str, types: tuple[str, ...] = (ATTRACTION,), sources=1
+    ):
+        gold = tuple(
+            GoldEntry(f"en/kpi-{n}.pdf", frozenset({1}), frozenset()) for n in range(sources)
+        )
         query = EvalQuery(f"{language}-{top}", "?", language, gold, types=types)
-        return Outcome(query, {"recall@1": r1}, {}, 1.0, top)
+        return Outcome(query, {"recall@1": r1, "mrr@10": 1.0 if r1 else 0.0}, {}, 1.0, top)
 
-    languages = {"en/kpi.pdf": "en", "en/other.pdf": "en", "vi/cang.pdf": "vi"}
+    languages = {
+        "en/kpi-0.pdf": "en",
+        "en/kpi-1.pdf": "en",
+        "en/other.pdf": "en",
+        "vi/cang.pdf": "vi",
+    }
     figures = attraction(
         [
-            outcome("vi", 1.0, "en/kpi.pdf"),  # found
+            outcome("vi", 1.0, "en/kpi-0.pdf"),  # found
+            outcome("vi", 0.5, "en/kpi-1.pdf", sources=2),  # one of its two sources first
             outcome("vi", 0.0, "vi/cang.pdf"),  # drawn to its own language: counts
             outcome("vi", 0.0, "en/other.pdf"),  # a miss, but not attraction
             outcome("vi", 0.0, ""),  # nothing found
@@ -202,4 +212,10 @@ def test_attraction_counts_only_a_wrong_first_hit_in_the_questions_own_language(
         ],
         languages,
     )
-    assert figures == {"questions": 4, "recall@1": 0.25, "own_language_first": 0.25}
+    assert figures == {
+        "questions": 5,
+        "recall@1": 0.3,  # (1 + 0.5) / 5
+        "recall@1_ceiling": 0.9,  # (1 + 0.5 + 1 + 1 + 1) / 5: two sources cannot both be first
+        "first_hit_gold": 0.4,
+        "own_language_first": 0.2,
+    }
