@@ -89,8 +89,11 @@ class LexicalIndex:
                 show_progress=False,
             )
         self._masks: dict[str, np.ndarray] = {}
-        self._languages = np.asarray([row.language for row in self.rows], dtype=object)
-        self._present = frozenset(row.language for row in self.rows if row.language)
+        # Each chunk's language as a code into `_language_names`, so a word's holders are counted
+        # in numpy, not in a Python loop over every chunk that holds a common word.
+        self._language_names = sorted({row.language for row in self.rows if row.language})
+        code = {name: i for i, name in enumerate(self._language_names)}
+        self._language_codes = np.asarray([code.get(row.language, -1) for row in self.rows])
         self.boilerplate = boilerplate(self.rows)
         warm = lexical_tokens(WARM_UP)
         if self._subwords is not None:
@@ -113,17 +116,18 @@ class LexicalIndex:
         German "warten" as English), the library can: a word only its Filipino pages hold is
         Filipino.
         """
-        held = set(self._present)
+        names = self._language_names
+        held = set(names)
         for token in tokens:
             by_term: dict[str, set[str]] = {}  # its stem in each language (most share one)
-            for language in self._present:
+            for language in names:
                 for term in self.terms([token], language):
                     by_term.setdefault(term, set()).add(language)
             holders: set[str] = set()
             for term, languages in by_term.items():
-                found = self._languages[self.scores([term]) > 0]
-                holders |= languages & {str(language) for language in found}
-            held = held & holders
+                found = np.unique(self._language_codes[self.scores([term]) > 0])
+                holders |= languages & {names[i] for i in found if i >= 0}
+            held &= holders
         return held if tokens else set()
 
     def scores(self, tokens: Sequence[str], bm25: Any = None) -> np.ndarray:
