@@ -299,16 +299,17 @@ class Retriever:
             clock.lap("translate_ms")
         weights = self._weights(asked, index, translated=bool(english))
         anchors = self.anchors(query, asked) if mode == "hybrid" else Anchors()
+        readable = self.settings.keyword_lexical_readable
         if (
-            asked != "en"
+            (readable or asked != "en")
             and not anchors.terms
             and len(lexical_tokens(query)) <= self.settings.keyword_lexical_tokens
         ):
             # A word or two that names no glossary term: the pages with those words, first. The
-            # embedder reads so little text in another language than English poorly, however
-            # much of the library is in it. (English words weigh enough already, and a lift put
-            # a Lao page that quotes "container" first.)
+            # embedder reads so little text poorly, however much of the library is in its language.
             weights["lexical"] = max(weights["lexical"], self.settings.keyword_lexical_weight)
+            if readable and mode == "hybrid":  # a single leg is a baseline: it ranks every page
+                _readable_only(legs, "lexical", {asked, "en"}, index.lexical.by_id)
         if anchors.terms:
             self._term_leg(anchors.terms, asked, where, index, legs, weights)
             clock.lap("term_ms")
@@ -663,6 +664,20 @@ def _row_language(row: StoredChunk) -> str:
 
 def _country(row: StoredChunk) -> str:
     return country_code(str(row.meta.get("country") or ""))  # "" for none or one outside COUNTRIES
+
+
+def _readable_only(
+    legs: _Legs, leg: str, readable: set[str], rows: Mapping[str, StoredChunk]
+) -> None:
+    """`leg` keeps only the chunks in a `readable` language, where it found any.
+
+    A keyword search's hits are read as they are: the English "container", lifted, put first a
+    Lao page that quotes the word. Its other legs still rank every page.
+    """
+    kept = [cid for cid in legs.rankings.get(leg, ()) if rows[cid].language in readable]
+    if kept:
+        legs.rankings[leg] = kept
+        legs.scores[leg] = {cid: legs.scores[leg][cid] for cid in kept}
 
 
 def _fused_scale(rankings: Mapping[str, object], weights: Mapping[str, float]) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -128,6 +129,50 @@ def test_a_word_the_detector_misreads_is_read_in_the_language_whose_pages_hold_i
     assert retriever.search("berth", k=3).language == "en"
     question = "Wie lange warten Schiffe?"
     assert retriever.search(question, k=3).language == detect_language(question, LANGUAGES)
+
+
+def test_an_english_keyword_search_ranks_by_its_words_the_pages_its_asker_can_read(
+    tmp_path: Path, e5: object
+) -> None:
+    meta: dict[str, object] = {"kind": "lecture", "year": 2024}
+    docs = {
+        "lo/quote.txt": ("ຕູ້ container ຢູ່ລານ container ຂອງທ່າບົກ.", meta),
+        "en/yard.txt": (
+            "Stacking plans for the yard keep export boxes near the quay. Every container "
+            "is planned before the vessel arrives, so cranes and trucks never wait.",
+            meta,
+        ),
+        "en/gate.txt": ("Gate transactions are checked against pre-advice by OCR cameras.", meta),
+    }
+    store = ingested_store(tmp_path, e5, docs)
+    found = Retriever(store, e5).search("container", k=3)  # type: ignore[arg-type]
+    assert found.language == "en"
+    assert found.hits[0].chunk.doc_id == "en/yard.txt"
+    assert "lexical" in found.hits[0].ranks
+    lao = [h for h in found.hits if h.chunk.doc_id == "lo/quote.txt"]
+    assert lao and "lexical" not in lao[0].ranks  # its other legs still rank it
+    # Before: no lift for English, and the Lao page that quotes the word twice came first.
+    settings = SearchSettings(keyword_lexical_readable=False)
+    before = Retriever(store, e5, settings).search("container", k=3)  # type: ignore[arg-type]
+    assert before.hits[0].chunk.doc_id == "lo/quote.txt"
+
+
+def test_readable_only_keeps_the_readable_chunks_where_the_leg_found_any() -> None:
+    from kb.store import StoredChunk
+    from server.retrieve import _Legs, _readable_only
+
+    rows = {
+        cid: StoredChunk(cid, f"{language}/doc", "", {"language": language})
+        for cid, language in (("lo1", "lo"), ("en1", "en"), ("th1", "th"))
+    }
+    legs = _Legs(rankings={"lexical": ["lo1", "en1", "th1"]})
+    legs.scores["lexical"] = {"lo1": 3.0, "en1": 2.0, "th1": 1.0}
+    _readable_only(legs, "lexical", {"th", "en"}, rows)
+    assert legs.rankings["lexical"] == ["en1", "th1"]
+    assert legs.scores["lexical"] == {"en1": 2.0, "th1": 1.0}
+    only_lao = _Legs(rankings={"lexical": ["lo1"]}, scores={"lexical": {"lo1": 3.0}})
+    _readable_only(only_lao, "lexical", {"th", "en"}, rows)
+    assert only_lao.rankings["lexical"] == ["lo1"]  # no readable page holds the words: kept
 
 
 def test_a_year_the_question_names_lifts_that_years_documents(store: Store, e5: object) -> None:
