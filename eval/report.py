@@ -66,20 +66,9 @@ def attraction_table(figures: Mapping[str, Mapping[str, Any]]) -> Table:
     columns = ("system", "n", "R@1", "R@1 ceiling", "first hit gold", "own-language miss first")
     for column in columns:
         table.add_column(column, justify="left" if column == "system" else "right")
+    shares = ("recall@1", "recall@1_ceiling", "first_hit_gold", "own_language_first")
     for system, row in figures.items():
-        table.add_row(
-            system,
-            str(row["questions"]),
-            *(
-                f"{row[name]:.3f}"
-                for name in (
-                    "recall@1",
-                    "recall@1_ceiling",
-                    "first_hit_gold",
-                    "own_language_first",
-                )
-            ),
-        )
+        table.add_row(system, str(row["questions"]), *(f"{row[name]:.3f}" for name in shares))
     return table
 
 

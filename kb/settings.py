@@ -368,8 +368,8 @@ class SearchSettings(BaseModel):
     keyword_lexical_tokens: int = Field(
         default=3,
         ge=0,
-        description="A search of at most this many words, in another language than English, "
-        "that names no glossary term is matched by its words: its lexical leg weighs at least "
+        description="A search of at most this many words that names no glossary term is matched "
+        "by its words: its lexical leg weighs at least "
         "`keyword_lexical_weight`. The question set's questions have 7 words or more; XQuAD has "
         "4 to 13 such questions a language.",
     )
@@ -377,8 +377,9 @@ class SearchSettings(BaseModel):
         default=True,
         description="A keyword search in Latin script whose words the detected language's pages "
         "do not hold, but another language's pages hold every one of, is read in that language, "
-        "so it gets its weights and the lexical lift: the detector reads one Filipino, Malay or "
-        "German word as English ('lahat', 'maklumat', 'warten').",
+        "so its words are stemmed as that language's and it gets that language's weights: the "
+        "detector reads one Filipino, Malay or German word as English ('lahat', 'maklumat', "
+        "'warten').",
     )
     keyword_lexical_readable: bool = Field(
         default=True,
@@ -388,7 +389,8 @@ class SearchSettings(BaseModel):
         "three English chunks of the sample library, 200 searched alone: the top hit holds the "
         "word 0.370 -> 0.655, and is another language's page for 13 -> 1; without the "
         "readable-only leg, the lift put a Lao page that quotes 'container' first. Other "
-        "languages' held-out words unchanged (0.937).",
+        "languages' held-out words 0.937 -> 0.944 (Filipino and Malay pages quote English "
+        "words).",
     )
     keyword_lexical_weight: float = Field(
         default=3.0,

@@ -289,7 +289,8 @@ class Retriever:
         index = self.index()
         clock.lap("index_ms")
         where = (filters or Filters()).to_meta()
-        asked = self._language(query, index)
+        tokens = lexical_tokens(query)
+        asked = self._language(query, index, tokens)
         legs = _Legs()
         chunks: dict[str, Chunk] = {}
         self._run_legs(query, asked, mode, where, index, legs, lap=clock.lap)
@@ -303,7 +304,7 @@ class Retriever:
         if (
             (readable or asked != "en")
             and not anchors.terms
-            and len(lexical_tokens(query)) <= self.settings.keyword_lexical_tokens
+            and len(tokens) <= self.settings.keyword_lexical_tokens
         ):
             # A word or two that names no glossary term: the pages with those words, first. The
             # embedder reads so little text poorly, however much of the library is in its language.
@@ -401,22 +402,23 @@ class Retriever:
         legs.scores["muse"] = {rows[i].id: score for i, score in found}
         legs.stand_ins["muse"] = ("dense", index.muse_unread)
 
-    def _language(self, query: str, index: SearchIndex) -> str:
+    def _language(self, query: str, index: SearchIndex, tokens: Sequence[str]) -> str:
         """The language to read `query` in: a language Portwise serves or the library holds.
 
         A query that is exactly a glossary name is read in that name's language
         (`Glossary.reading`): a keyword search in Malay read as English would lose its English
         names and term leg.
 
-        A keyword search in Latin script (`keyword_lexical_tokens` words or fewer) whose words
+        A keyword search in Latin script (`keyword_lexical_tokens` words or fewer of its lexical
+        `tokens`) whose words
         the detected language's pages do not hold, but another's do, is read in that language
         (`keyword_words_language`): the detector reads Filipino "lahat" as English, which
-        stemmed it as English and turned the lexical lift off.
+        stemmed it as English.
         """
         detected = detect_language(query, among={*LANGUAGES, *index.language_share})
         settings = self.settings
         if settings.keyword_words_language and script_language(query) is None:
-            words = [t for t in lexical_tokens(query) if not t.isdigit()]
+            words = [t for t in tokens if not t.isdigit()]
             if 0 < len(words) <= settings.keyword_lexical_tokens:
                 held = index.lexical.word_languages(words)
                 if held and detected not in held:
